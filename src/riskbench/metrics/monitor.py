@@ -1,0 +1,482 @@
+"""The frontier-risk monitor's formulas, exactly as in DESIGN.md, over frozen records
+with no database in sight.
+
+C and S are the weighted means (0-100) of a domain's capability and safety benchmarks;
+R = C x (1 - beta x S / 100). A benchmark a model lacks is listed in `missing` and left
+out of the mean (the remaining weights are renormalised): it is never read as zero. A
+side with no benchmark at all is None, and so is R.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from riskbench.errors import UsageError
+from riskbench.metrics.stats import wilson
+from riskbench.store.monitor import ModelInfo
+from riskbench.types import stable_hash
+
+Side = Literal["capability", "safety"]
+KINDS = ("accuracy", "refusal_rate", "safety_rate", "strongreject_inverted", "score_100",
+         "rate_inverted")
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkSpec:
+    """One benchmark of a domain, from the domain config (data, not code).
+
+    `kind` says how the measured value maps to 0-100: accuracy, refusal_rate,
+    safety_rate and score_100 are percentages taken as they are; rate_inverted is
+    100 - a percentage (e.g. attack success rate); strongreject_inverted is
+    100 x (1 - StrongREJECT score). `runs` selects the stored runs that measure it."""
+
+    name: str
+    side: Side
+    weight: float
+    kind: str
+    title: str = ""
+    tag: str = ""  # e.g. refusal, jailbreak, honesty: groups benchmarks in tables
+    runs: Mapping[str, Any] | None = None
+    measured_with: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DomainConfig:
+    name: str
+    title: str
+    benchmarks: tuple[BenchmarkSpec, ...]
+
+    def side(self, side: Side) -> tuple[BenchmarkSpec, ...]:
+        return tuple(b for b in self.benchmarks if b.side == side)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorConfig:
+    """All domains plus the default betas and the config's version (name + hash)."""
+
+    version: str
+    beta_closed: float
+    beta_open: float
+    domains: Mapping[str, DomainConfig]
+
+    def beta_for(self, model: ModelInfo) -> float:
+        if model.beta is not None:
+            return model.beta
+        return self.beta_open if model.open_weights else self.beta_closed
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkValue:
+    """One benchmark's value for one model, mapped to 0-100, with its 95 % Wilson
+    interval where it is a rate with a known n, and where it came from
+    (`run:<id>` or `import:<file>`)."""
+
+    benchmark: str
+    side: Side
+    weight: float
+    kind: str
+    value: float
+    raw: float
+    n: int | None
+    low: float | None
+    high: float | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class DomainScore:
+    model: str
+    domain: str
+    capability: float | None
+    safety: float | None
+    risk: float | None
+    beta: float
+    version: str
+    computed_at: str
+    missing: tuple[str, ...]
+    benchmarks: tuple[BenchmarkValue, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+# --- the config -------------------------------------------------------------------
+
+RUN_KEYS = {"suite", "judge", "domain", "attacks"}
+ATTACKS = ("direct", "attacked", "all")
+BENCH_KEYS = {"weight", "kind", "tag", "title", "runs", "measured with"}
+
+
+def load_config(path: str | Path | None = None) -> MonitorConfig:
+    """The packaged domain config, or the YAML file at `path`; UsageError naming the
+    first problem in a user's file."""
+    if path is None:
+        text = files("riskbench.metrics").joinpath("data/domains.yaml").read_text("utf-8")
+        where = "domains.yaml"
+    else:
+        file = Path(path)
+        if not file.is_file():
+            raise UsageError(f"{file}: no such domain config; give a YAML file shaped like "
+                             "riskbench/metrics/data/domains.yaml")
+        text, where = file.read_text("utf-8"), str(file)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{where}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    return parse_config(data, where, stable_hash(data, 8))
+
+
+def _number(value: Any, where: str, what: str, low: float, high: float | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < low or (
+            high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise UsageError(f"{where}: {what} must be a number {bound}, not {value!r}")
+    return float(value)
+
+
+def parse_config(data: Any, where: str, digest: str) -> MonitorConfig:
+    if not isinstance(data, dict) or not isinstance(data.get("domains"), dict):
+        raise UsageError(f"{where}: expected a mapping with 'domains' (and 'beta', "
+                         "'version'); see riskbench/metrics/data/domains.yaml")
+    beta = data.get("beta") or {}
+    if not isinstance(beta, dict):
+        raise UsageError(f"{where}: 'beta' must map closed and open to numbers")
+    closed = _number(beta.get("closed", 1.0), where, "beta.closed", 0, 1)
+    open_ = _number(beta.get("open", closed), where, "beta.open", 0, 1)
+    domains: dict[str, DomainConfig] = {}
+    for name, body in data["domains"].items():
+        here = f"{where}: domain {name}"
+        if not isinstance(body, dict):
+            raise UsageError(f"{here}: expected capability and safety benchmark mappings")
+        benchmarks: list[BenchmarkSpec] = []
+        for side in ("capability", "safety"):
+            entries = body.get(side) or {}
+            if not isinstance(entries, dict) or not entries:
+                raise UsageError(f"{here}: '{side}' must list at least one benchmark")
+            for bench, spec in entries.items():
+                benchmarks.append(_benchmark(str(bench), side, spec, f"{here}, {bench}"))
+        names = [b.name for b in benchmarks]
+        if len(set(names)) != len(names):
+            raise UsageError(f"{here}: a benchmark is listed on both sides; give it one side")
+        domains[str(name)] = DomainConfig(str(name), str(body.get("title", name)),
+                                          tuple(benchmarks))
+    version = f"{data.get('version', 'custom')}+{digest}"
+    return MonitorConfig(version, closed, open_, domains)
+
+
+def _benchmark(name: str, side: Side, spec: Any, where: str) -> BenchmarkSpec:
+    if not isinstance(spec, dict):
+        raise UsageError(f"{where}: expected a mapping with weight and kind")
+    unknown = set(spec) - BENCH_KEYS
+    if unknown:
+        raise UsageError(f"{where}: unknown key {sorted(unknown)[0]!r}; use "
+                         f"{', '.join(sorted(BENCH_KEYS))}")
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise UsageError(f"{where}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    runs = spec.get("runs")
+    if runs is not None:
+        if not isinstance(runs, dict) or set(runs) - RUN_KEYS or "suite" not in runs:
+            raise UsageError(f"{where}: runs must map suite (a glob) and optionally judge, "
+                             "domain, attacks")
+        if runs.get("attacks", "all") not in ATTACKS:
+            raise UsageError(f"{where}: runs.attacks must be one of {', '.join(ATTACKS)}")
+    return BenchmarkSpec(name, side, _number(spec.get("weight", 1), where, "weight", 0, None),
+                         str(kind), str(spec.get("title", name)), str(spec.get("tag", "")),
+                         dict(runs) if runs else None, str(spec.get("measured with", "")))
+
+
+# --- the formulas -------------------------------------------------------------------
+
+
+def to_percent(kind: str, raw: float) -> float:
+    """A measured value in its own unit -> 0-100 on the domain's scale."""
+    if kind in ("accuracy", "refusal_rate", "safety_rate", "score_100"):
+        return raw
+    if kind == "rate_inverted":
+        return 100.0 - raw
+    if kind == "strongreject_inverted":
+        return 100.0 * (1.0 - raw)
+    raise ValueError(f"unknown benchmark kind {kind!r}; use one of {', '.join(KINDS)}")
+
+
+def raw_range(kind: str) -> tuple[float, float]:
+    """The range a measured value of this kind must lie in."""
+    return (0.0, 1.0) if kind == "strongreject_inverted" else (0.0, 100.0)
+
+
+def benchmark_value(spec: BenchmarkSpec, raw: float, n: int | None, source: str
+                    ) -> BenchmarkValue:
+    """The mapped value; rates with a known n carry a 95 % Wilson interval (mapped the
+    same way, so an inverted rate's interval is inverted too)."""
+    value = to_percent(spec.kind, raw)
+    low = high = None
+    if n and spec.kind != "score_100":
+        fraction = raw / 100.0 if spec.kind != "strongreject_inverted" else raw
+        lo, hi = wilson(fraction * n, n)
+        scale = 1.0 if spec.kind == "strongreject_inverted" else 100.0
+        a, b = to_percent(spec.kind, lo * scale), to_percent(spec.kind, hi * scale)
+        low, high = min(a, b), max(a, b)
+    return BenchmarkValue(spec.name, spec.side, spec.weight, spec.kind, value, raw, n, low,
+                          high, source)
+
+
+def weighted_mean(values: Iterable[tuple[float, float]]) -> float | None:
+    """Mean of (value, weight) pairs; None when there are none."""
+    pairs = list(values)
+    total = sum(weight for _, weight in pairs)
+    if not pairs or total <= 0:
+        return None
+    return sum(value * weight for value, weight in pairs) / total
+
+
+def risk_index(capability: float, safety: float, beta: float) -> float:
+    """R = C x (1 - beta x S / 100)."""
+    return capability * (1.0 - beta * safety / 100.0)
+
+
+def domain_score(model: ModelInfo, domain: DomainConfig, values: Sequence[BenchmarkValue],
+                 config: MonitorConfig, computed_at: str) -> DomainScore:
+    """C, S and R of one model in one domain from the values it has; the domain's
+    benchmarks it lacks are named in `missing`, never counted as zero."""
+    have = {v.benchmark: v for v in values}
+    kept = tuple(have[b.name] for b in domain.benchmarks if b.name in have)
+    missing = tuple(b.name for b in domain.benchmarks if b.name not in have)
+    c = weighted_mean((v.value, v.weight) for v in kept if v.side == "capability")
+    s = weighted_mean((v.value, v.weight) for v in kept if v.side == "safety")
+    beta = config.beta_for(model)
+    r = risk_index(c, s, beta) if c is not None and s is not None else None
+    return DomainScore(model.id, domain.name, c, s, r, beta, config.version, computed_at,
+                       missing, kept)
+
+
+def pareto_frontier(scores: Sequence[DomainScore]) -> list[str]:
+    """Models for which no other model has both higher C and lower S (strictly: a tie on
+    either keeps both), by C ascending then S descending. Scores lacking C or S are not
+    placed."""
+    placed = [s for s in scores if s.capability is not None and s.safety is not None]
+    front = [
+        s for s in placed
+        if not any(o.capability > s.capability and o.safety < s.safety  # type: ignore[operator]
+                   for o in placed)
+    ]
+    front.sort(key=lambda s: (s.capability, -(s.safety or 0.0), s.model))
+    return [s.model for s in front]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskPoint:
+    """One model on the timeline, with the running maximum of R up to its release."""
+
+    model: str
+    release_date: date
+    risk: float
+    cummax: float
+    leader: str  # the model holding the running maximum
+
+
+def cumulative_max_risk(scores: Sequence[DomainScore], models: Mapping[str, ModelInfo]
+                        ) -> list[RiskPoint]:
+    """Scores with an R and a known release date, by release date, each with the highest
+    R released up to that date (models released the same day are taken together)."""
+    by_day: dict[date, list[tuple[str, float]]] = defaultdict(list)
+    for s in scores:
+        info = models.get(s.model)
+        if s.risk is not None and info is not None and info.release_date is not None:
+            by_day[info.release_date].append((s.model, s.risk))
+    best: float | None = None
+    leader = ""
+    out = []
+    for day in sorted(by_day):
+        today = sorted(by_day[day])
+        for model, risk in today:
+            if best is None or risk > best:
+                best, leader = risk, model
+        assert best is not None
+        out += [RiskPoint(model, day, risk, best, leader) for model, risk in today]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Growth:
+    start: date
+    end: date
+    start_value: float | None
+    end_value: float | None
+    percent: float | None
+
+
+def cummax_at(series: Sequence[RiskPoint], day: date) -> float | None:
+    """The running maximum of R on `day` (None before the first release)."""
+    value = None
+    for point in series:
+        if point.release_date <= day:
+            value = point.cummax
+    return value
+
+
+def growth(series: Sequence[RiskPoint], window_days: int, end: date | None = None) -> Growth:
+    """Percentage growth of the running maximum of R over the `window_days` up to `end`
+    (default: the last release). None where the window starts before any release or the
+    start value is 0."""
+    if window_days <= 0:
+        raise ValueError("the growth window must be at least one day")
+    if end is None:
+        end = series[-1].release_date if series else date.today()
+    start = end - timedelta(days=window_days)
+    a, b = cummax_at(series, start), cummax_at(series, end)
+    percent = 100.0 * (b - a) / a if a and b is not None else None
+    return Growth(start, end, a, b, percent)
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    model: str
+    release_date: date
+    capability: float | None
+    safety: float | None
+    risk: float | None
+
+
+GROUPINGS = ("family", "vendor", "reasoning", "open_weights", "modality")
+
+
+def group_of(model: ModelInfo, by: str) -> str:
+    """A model's group label: its family or vendor, or reasoning / non-reasoning, open /
+    closed."""
+    if by == "reasoning":
+        return "reasoning" if model.reasoning else "non-reasoning"
+    if by == "open_weights":
+        return "open" if model.open_weights else "closed"
+    if by in ("family", "vendor", "modality"):
+        return str(getattr(model, by)) or "(none)"
+    raise ValueError(f"unknown grouping {by!r}; use one of {', '.join(GROUPINGS)}")
+
+
+def family_trends(scores: Sequence[DomainScore], models: Mapping[str, ModelInfo],
+                  by: str = "family") -> dict[str, list[TrendPoint]]:
+    """Per group (family by default), its models' scores by release date; models without
+    a release date are left out."""
+    out: dict[str, list[TrendPoint]] = defaultdict(list)
+    for s in scores:
+        info = models.get(s.model)
+        if info is None or info.release_date is None:
+            continue
+        out[group_of(info, by)].append(
+            TrendPoint(s.model, info.release_date, s.capability, s.safety, s.risk))
+    return {k: sorted(v, key=lambda p: (p.release_date, p.model))
+            for k, v in sorted(out.items())}
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    n: int
+    mean: float | None
+    low: float | None  # 95 % interval of the mean (t-based)
+    high: float | None
+    minimum: float | None
+    q1: float | None
+    median: float | None
+    q3: float | None
+    maximum: float | None
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupComparison:
+    by: str
+    metric: str
+    groups: Mapping[str, Distribution]
+    difference: float | None  # mean of the first group minus mean of the second
+
+
+T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
+       9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042, 60: 2.000}
+
+
+def _t95(df: int) -> float:
+    """Two-sided 95 % Student t quantile (table, conservative between entries)."""
+    fitting = [k for k in T95 if k <= df]
+    return T95[max(fitting)] if fitting else T95[1]
+
+
+def distribution(values: Sequence[float]) -> Distribution:
+    """Mean with a 95 % t interval, quartiles (inclusive method) and the values."""
+    xs = sorted(values)
+    n = len(xs)
+    if not n:
+        return Distribution(0, None, None, None, None, None, None, None, None, ())
+    mean = statistics.fmean(xs)
+    if n > 1:
+        half = _t95(n - 1) * statistics.stdev(xs) / n ** 0.5
+        q1, median, q3 = statistics.quantiles(xs, n=4, method="inclusive")
+    else:
+        half, (q1, median, q3) = 0.0, (xs[0],) * 3
+    return Distribution(n, mean, mean - half, mean + half, xs[0], q1, median, q3, xs[-1],
+                        tuple(xs))
+
+
+METRICS = ("capability", "safety", "risk")
+
+
+def group_comparison(scores: Sequence[DomainScore], models: Mapping[str, ModelInfo],
+                     by: str = "reasoning", metric: str = "risk") -> GroupComparison:
+    """Distributions of one metric per group (reasoning vs non-reasoning, open vs closed,
+    or any grouping), and the difference of the means of the first two groups in the
+    order reasoning/non-reasoning, open/closed (else alphabetical)."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+    values: dict[str, list[float]] = defaultdict(list)
+    for s in scores:
+        info = models.get(s.model)
+        value = getattr(s, metric)
+        if info is not None and value is not None:
+            values[group_of(info, by)].append(value)
+    first = {"reasoning": ("reasoning", "non-reasoning"), "open_weights": ("open", "closed")}
+    order = [g for g in first.get(by, ()) if g in values]
+    order += sorted(g for g in values if g not in order)
+    groups = {g: distribution(values[g]) for g in order}
+    diff = None
+    if len(order) >= 2:
+        a, b = groups[order[0]].mean, groups[order[1]].mean
+        diff = a - b if a is not None and b is not None else None
+    return GroupComparison(by, metric, groups, diff)
+
+
+@dataclass(frozen=True, slots=True)
+class JailbreakRow:
+    model: str
+    domain: str
+    benchmark: str
+    value: float
+    low: float | None
+    high: float | None
+    n: int | None
+    source: str
+
+
+def jailbreak_table(scores: Sequence[DomainScore], tag: str = "jailbreak",
+                    config: MonitorConfig | None = None) -> list[JailbreakRow]:
+    """Every benchmark value tagged `tag` in the config (by default the safety benchmarks
+    whose name mentions it), one row per model x domain x benchmark."""
+    tagged: set[str] | None = None
+    if config is not None:
+        tagged = {b.name for d in config.domains.values() for b in d.benchmarks
+                  if b.tag == tag}
+    rows = [
+        JailbreakRow(s.model, s.domain, v.benchmark, v.value, v.low, v.high, v.n, v.source)
+        for s in scores for v in s.benchmarks
+        if (v.benchmark in tagged if tagged is not None else tag in v.benchmark)
+    ]
+    return sorted(rows, key=lambda r: (r.domain, r.benchmark, -r.value, r.model))
+
