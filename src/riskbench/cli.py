@@ -388,6 +388,34 @@ def models() -> None:
     out.print(meta)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    db: DbOpt = None,
+    token: Annotated[str | None, typer.Option(
+        envvar="RISKBENCH_TOKEN", show_default=False, show_envvar=True,
+        help="Token that unlocks transcripts (model completions); without one they stay "
+             "locked.")] = None,
+) -> None:
+    """Start the dashboard and its REST API (docs/dashboard.md)."""
+    try:
+        import uvicorn
+
+        from riskbench.web import create_app
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"the dashboard needs {exc.name}; install the web extra: "
+                         "pip install -e '.[web]'") from None
+    web_app = create_app(db, token)
+    locked = "unlocked with the token" if token else "locked (no --token / RISKBENCH_TOKEN)"
+    err.print(f"riskbench dashboard on http://{host}:{port}/ ; transcripts {locked}",
+              highlight=False)
+    if token and host not in ("127.0.0.1", "localhost", "::1"):
+        err.print("warning: plain HTTP off this machine sends the token in clear; put the "
+                  "dashboard behind a TLS proxy", highlight=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

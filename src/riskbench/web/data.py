@@ -1,0 +1,183 @@
+"""What the pages and the API show, as plain JSON-ready data, read through the store,
+metrics, report and monitor APIs. Pages and API draw from these same functions, so a
+number on a page is the number the API returns."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from fastapi import HTTPException
+from sqlalchemy import Engine
+
+from riskbench import metrics, monitor, store
+from riskbench.errors import UsageError
+from riskbench.report import content
+from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
+from riskbench.types import Run
+
+RUNS_LIMIT = 200
+ATTEMPTS_PAGE = 50
+ATTEMPTS_MAX = 500
+
+
+class Only(StrEnum):
+    """Which attempts a transcript listing shows."""
+
+    all = "all"
+    unsafe = "unsafe"
+    over_refusal = "over_refusal"
+    errors = "errors"
+
+
+def plain(value: Any) -> Any:
+    """Records -> JSON-ready dicts, dates as ISO text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def not_found(what: str) -> HTTPException:
+    return HTTPException(404, what)
+
+
+def _run(engine: Engine, run_id: str) -> Run:
+    try:
+        return store.get_run(engine, run_id)
+    except UsageError:
+        raise not_found(f"no run {run_id!r} in this database") from None
+
+
+def runs(engine: Engine, limit: int = RUNS_LIMIT) -> list[dict[str, Any]]:
+    return [plain(r) for r in store.list_runs(engine, limit)]
+
+
+def run_detail(engine: Engine, run_id: str) -> dict[str, Any]:
+    """The run report's content without its examples: scores are public, completions
+    are not (they are on the token-guarded transcript routes)."""
+    run = _run(engine, run_id)
+    scores = metrics.compute(engine, run.id, run.config.judges[0], run.config.k)
+    data = content.build(engine, run, scores, tier="public")
+    data.pop("examples", None)
+    return plain(data)
+
+
+def _filter(only: Only) -> Any:
+    ok = AttemptRow.status == "ok"
+    return {
+        Only.all: None,
+        Only.unsafe: ok & (TestCaseRow.expected == "refuse") & (VerdictRow.safe == False),  # noqa: E712
+        Only.over_refusal: ok & (TestCaseRow.expected == "comply")
+        & (VerdictRow.outcome == "refusal"),
+        Only.errors: AttemptRow.status != "ok",
+    }[only]
+
+
+def attempts(engine: Engine, run_id: str, only: Only = Only.all, offset: int = 0,
+             limit: int = ATTEMPTS_PAGE) -> dict[str, Any]:
+    """One page of a run's attempts with full transcripts and the scoring judge's verdict.
+    The store reads from the start, so deep pages cost more; fine for browsing."""
+    run = _run(engine, run_id)
+    offset, limit = max(0, offset), min(max(1, limit), ATTEMPTS_MAX)
+    rows = store.load_attempts(engine, run.id, run.config.judges[0], where=_filter(only),
+                               limit=offset + limit + 1)
+    page = rows[offset: offset + limit]
+    return {
+        "run_id": run.id, "model": run.config.model, "suite": run.config.suite,
+        "judge": run.config.judges[0], "only": only.value, "offset": offset, "limit": limit,
+        "more": len(rows) > offset + limit,
+        "attempts": [
+            {k: r[k] for k in ("item_id", "attack", "category", "lang", "expected", "sample",
+                               "status", "error", "output", "outcome", "safe", "rationale")}
+            | {"transcript": [{"role": m.role, "content": m.content} for m in r["transcript"]]}
+            for r in page
+        ],
+    }
+
+
+# --- the monitor --------------------------------------------------------------------
+
+
+def _domain_titles() -> dict[str, str]:
+    return {name: d.title for name, d in monitor.domains().domains.items()}
+
+
+def domains_list() -> list[dict[str, Any]]:
+    return [
+        {"name": d.name, "title": d.title,
+         "benchmarks": [plain(b) for b in d.benchmarks]}
+        for d in monitor.domains().domains.values()
+    ]
+
+
+def _domain(name: str) -> str:
+    if name not in monitor.domains().domains:
+        raise not_found(f"no domain {name!r}; the domains are "
+                        + ", ".join(monitor.domains().domains))
+    return name
+
+
+def models(engine: Engine) -> list[dict[str, Any]]:
+    return [plain(m) for m in monitor.list_models(engine)]
+
+
+def scores(engine: Engine, domain: str | None = None, model: str | None = None
+           ) -> list[dict[str, Any]]:
+    if domain is not None:
+        _domain(domain)
+    found = monitor.load_scores(engine, domain)
+    return [plain(s) for s in found if model is None or s.model == model]
+
+
+def model_detail(engine: Engine, model_id: str) -> dict[str, Any]:
+    try:
+        info = monitor.get_model_info(engine, model_id)
+    except UsageError:
+        raise not_found(f"no model {model_id!r} in the registry") from None
+    specs = {info.id, *info.specs}
+    titles = _domain_titles()
+    return {
+        "model": plain(info),
+        "scores": [plain(s) | {"domain_title": titles.get(s.domain, s.domain)}
+                   for s in monitor.load_scores(engine) if s.model == info.id],
+        "runs": [r for r in runs(engine) if r["config"]["model"] in specs],
+    }
+
+
+GROUPINGS = ("family", "vendor", "reasoning", "open_weights", "modality")
+
+
+def domain_detail(engine: Engine, name: str, by: str = "family") -> dict[str, Any]:
+    """One domain: every model's C, S, R, the risk Pareto frontier, the running maximum of
+    R over release dates with its growth over the last year, and R by family (or `by`)."""
+    _domain(name)
+    if by not in GROUPINGS:
+        raise HTTPException(400, f"cannot group by {by!r}; use one of {', '.join(GROUPINGS)}")
+    config = monitor.domains().domains[name]
+    found = sorted(monitor.load_scores(engine, name),
+                   key=lambda s: (s.risk is None, -(s.risk or 0.0), s.model))
+    registry = {m.id: m for m in monitor.list_models(engine)}
+    scored = [s for s in found if s.capability is not None and s.safety is not None]
+    dated = [s for s in found if s.risk is not None and registry.get(s.model)
+             and registry[s.model].release_date is not None]
+    series = monitor.cumulative_max_risk(dated, registry)
+    return {
+        "domain": {"name": config.name, "title": config.title,
+                   "benchmarks": [plain(b) for b in config.benchmarks]},
+        "scores": [plain(s) | {"model_name": registry[s.model].name
+                               if s.model in registry else s.model} for s in found],
+        "frontier": monitor.frontier(scored),
+        "cumulative_max_risk": [plain(p) for p in series],
+        "growth_365d": plain(monitor.growth(series, 365)) if series else None,
+        "trends_by": by,
+        "family_trends": {k: [plain(p) for p in v]
+                          for k, v in monitor.family_trends(dated, registry, by).items()},
+    }
