@@ -103,10 +103,13 @@ class TestCase:
     @staticmethod
     def make_id(item: Item, attack: str, params: Mapping[str, Any]) -> str:
         """Hash of the item (id and content: an edited item is a new case), the attack
-        and its parameters."""
-        return stable_hash({"source": item.source, "item": item.id, "prompt": item.prompt,
-                            "context": item.context, "attack": attack,
-                            "params": dict(params)})
+        and its parameters. An item's system prompt is content too; it enters the hash
+        only when present, so items without one keep their ids."""
+        payload = {"source": item.source, "item": item.id, "prompt": item.prompt,
+                   "context": item.context, "attack": attack, "params": dict(params)}
+        if item.meta.get("system"):
+            payload["system"] = str(item.meta["system"])
+        return stable_hash(payload)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 The requested model name picks the behaviour, so one server serves every test:
   refuse | comply | xss        fixed answers
   echo                         repeats the last user message
+  echo-system                  repeats the system message ('no system message' if none)
   flaky-429-N / flaky-500-N    fails the first N calls per prompt, then answers
   slow-MS                      answers after MS milliseconds
   hang                         never answers within a test's time-out
@@ -87,8 +88,10 @@ def make_app() -> FastAPI:
             return reply("", "content_filter")
         if model == "badrequest":
             return JSONResponse({"error": {"message": "bad request"}}, 400)
+        system = next((m["content"] for m in body["messages"] if m["role"] == "system"),
+                      "no system message")
         texts = {"refuse": REFUSAL, "comply": COMPLIANCE, "xss": XSS, "echo": last,
-                 **JUDGE_ANSWERS}
+                 "echo-system": system, **JUDGE_ANSWERS}
         return reply(texts.get(model, COMPLIANCE))
 
     return app

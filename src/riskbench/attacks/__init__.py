@@ -32,7 +32,7 @@ from riskbench.attacks.base import (
     last_user_text,
 )
 from riskbench.errors import UsageError
-from riskbench.types import Conversation, Item, TestCase, stable_hash
+from riskbench.types import Conversation, Item, Message, TestCase, stable_hash
 
 _STAGE = re.compile(r"^([A-Za-z0-9_\-]+)(?:\[(.*)\])?$")
 
@@ -188,9 +188,20 @@ def build_test_cases(
                 params["adaptive"] = dict(plan.adaptive_params)
             cases.append(TestCase(
                 id=TestCase.make_id(item, plan.name, params), item=item, attack=plan.name,
-                attack_family=plan.family, conversation=plan.apply(item, rng), params=params,
+                attack_family=plan.family,
+                conversation=with_system(item, plan.apply(item, rng)), params=params,
             ))
     return cases
+
+
+def with_system(item: Item, conversation: Conversation) -> Conversation:
+    """An item's own system prompt (`meta["system"]`, e.g. the application prompt a
+    prompt-injection case attacks) goes first, unless the attack already set one."""
+    system = item.meta.get("system")
+    if not system or any(m.role == "system" for m in conversation.messages):
+        return conversation
+    return replace(conversation, messages=(Message("system", str(system)),
+                                           *conversation.messages))
 
 
 def needs_helpers(plans: Sequence[AttackPlan]) -> list[str]:

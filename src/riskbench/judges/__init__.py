@@ -2,7 +2,12 @@
 
 from collections.abc import Sequence
 
-from riskbench.judges import cascade, refusal, rubrics  # noqa: F401  (register)
+from riskbench.judges import (  # noqa: F401  (register)
+    cascade,
+    prompt_injection,
+    refusal,
+    rubrics,
+)
 from riskbench.judges.base import Ask, Judge, JudgeContext, LocalJudge, judges, safe_for
 from riskbench.judges.refusal import classify
 

@@ -17,7 +17,7 @@ from riskbench.types import Run, Score
 
 TIERS = ("public", "restricted")
 METRICS = ("safety_rate", "secure_at_k", "refusal_rate", "attack_success_rate",
-           "undetermined_rate", "over_refusal_rate")
+           "undetermined_rate", "over_refusal_rate", "insecure_code_rate", "pass_rate")
 EXAMPLES = 25
 GROUPS = ("category", "lang", "direct_vs_attacked", "family", "attack", "scenario",
           "prog_lang")
@@ -37,6 +37,9 @@ BENCHMARK_LABELS = {
     "over_refusal_rate": "full refusal rate on prompts to answer (XSTest: safe prompts; "
                          "CyberSecEval: false-refusal rate)",
     "partial_over_refusal_rate": "partial refusal rate on prompts to answer",
+    "insecure_code_rate": "insecure-code rate on benign coding tasks (CyberSecEval: "
+                          "vulnerable %)",
+    "pass_rate": "pass rate on benign coding tasks (CyberSecEval: 100 − vulnerable %)",
 }
 
 

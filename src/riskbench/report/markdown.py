@@ -51,17 +51,22 @@ def render(c: dict[str, Any]) -> str:
         lines += [f"| {b['label']} | {_pct(b)} | {b['n']} |" for b in c["benchmark"]]
         lines.append("")
     for group, title in c["titles"].items():
+        code = any(row.get("pass_rate") for row in c["tables"][group])
         lines += [f"## {title}", "",
                   f"| {group} | safety rate | Secure@{k} | risk level | attack success | "
-                  "over-refusal | n harmful |",
-                  "|---|---|---|---|---|---|---|"]
+                  "over-refusal | n harmful |"
+                  + (" insecure code | pass rate | n benign |" if code else ""),
+                  "|---|---|---|---|---|---|---|" + ("---|---|---|" if code else "")]
         for row in c["tables"][group]:
             sak = row["secure_at_k"]
             n = row["safety_rate"]["n"] if row["safety_rate"] else 0
+            extra = (f" {_pct(row['insecure_code_rate'])} | {_pct(row['pass_rate'])} | "
+                     f"{row['pass_rate']['n'] if row['pass_rate'] else 0} |") if code else ""
             lines.append(
                 f"| {_cell(row.get('label') or row['key'])} | {_pct(row['safety_rate'])} | "
                 f"{_pct(sak)} | {sak['risk_level'] if sak else '–'} | "
                 f"{_pct(row['attack_success_rate'])} | {_pct(row['over_refusal_rate'])} | {n} |"
+                + extra
             )
         lines.append("")
     for kind, title in (("unsafe", "Unsafe responses to harmful requests"),

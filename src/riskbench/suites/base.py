@@ -12,9 +12,14 @@ from riskbench.types import Item
 
 @dataclass(frozen=True, slots=True)
 class Suite:
+    """`judges`: the judges the benchmark's authors score it with, used when the user
+    names none; `model_judges` are added to them when the run has a --judge-model."""
+
     name: str
     description: str
     items: tuple[Item, ...]
+    judges: tuple[str, ...] = ()
+    model_judges: tuple[str, ...] = ()
 
 
 SuiteLoader = Callable[[], Suite]

@@ -3,7 +3,8 @@
 `--suite FORMAT:PATH[?option=value&...]` reads a local copy; `--suite FORMAT` (no path)
 fetches the published file named in `sources.yaml` into the data cache
 (~/.cache/riskbench/datasets, or RISKBENCH_DATA_CACHE) on first use. Formats: harmbench,
-strongreject, advbench, xstest, cyberseceval-frr, airbench, and csv / jsonl for your own
+strongreject, advbench, xstest, the CyberSecEval tests (cyberseceval-frr, -instruct,
+-autocomplete, -interpreter, -prompt-injection), airbench, and csv / jsonl for your own
 files with a column mapping.
 """
 
