@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from riskbench import pipeline
+from riskbench.cli_monitor import models_app, monitor_app
 from riskbench.errors import RunInterrupted, UsageError
 from riskbench.types import RunConfig
 
@@ -367,9 +368,16 @@ def judges() -> None:
     out.print(table)
 
 
-@app.command()
-def models() -> None:
-    """List model providers and the model metadata catalog."""
+app.add_typer(models_app, name="models")
+app.add_typer(monitor_app, name="monitor")
+
+
+@models_app.callback(invoke_without_command=True)
+def models(ctx: typer.Context) -> None:
+    """List model providers and the model metadata catalog; subcommands (add, list, show,
+    import, export) manage the monitor's model registry."""
+    if ctx.invoked_subcommand:
+        return
     from riskbench.models import catalog, providers
 
     table = Table("provider", "spec form")

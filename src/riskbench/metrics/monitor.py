@@ -262,15 +262,15 @@ def domain_score(model: ModelInfo, domain: DomainConfig, values: Sequence[Benchm
 
 def pareto_frontier(scores: Sequence[DomainScore]) -> list[str]:
     """Models for which no other model has both higher C and lower S (strictly: a tie on
-    either keeps both), by C ascending then S descending. Scores lacking C or S are not
-    placed."""
+    either keeps both), by C then S ascending: the order the frontier line is drawn in.
+    Scores lacking C or S are not placed."""
     placed = [s for s in scores if s.capability is not None and s.safety is not None]
     front = [
         s for s in placed
         if not any(o.capability > s.capability and o.safety < s.safety  # type: ignore[operator]
                    for o in placed)
     ]
-    front.sort(key=lambda s: (s.capability, -(s.safety or 0.0), s.model))
+    front.sort(key=lambda s: (s.capability, s.safety, s.model))
     return [s.model for s in front]
 
 
@@ -417,11 +417,10 @@ def distribution(values: Sequence[float]) -> Distribution:
     if not n:
         return Distribution(0, None, None, None, None, None, None, None, None, ())
     mean = statistics.fmean(xs)
-    if n > 1:
-        half = _t95(n - 1) * statistics.stdev(xs) / n ** 0.5
-        q1, median, q3 = statistics.quantiles(xs, n=4, method="inclusive")
-    else:
-        half, (q1, median, q3) = 0.0, (xs[0],) * 3
+    if n == 1:  # one value: no interval to speak of
+        return Distribution(1, mean, None, None, xs[0], xs[0], xs[0], xs[0], xs[0], tuple(xs))
+    half = _t95(n - 1) * statistics.stdev(xs) / n ** 0.5
+    q1, median, q3 = statistics.quantiles(xs, n=4, method="inclusive")
     return Distribution(n, mean, mean - half, mean + half, xs[0], q1, median, q3, xs[-1],
                         tuple(xs))
 

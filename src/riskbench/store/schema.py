@@ -94,3 +94,52 @@ class VerdictRow(Base):
         ),
         Index("ix_verdicts_run_judge", "run_id", "judge"),
     )
+
+
+class MonitorModelRow(Base):
+    """The monitor's model registry (frontier-risk monitor)."""
+
+    __tablename__ = "monitor_models"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    vendor: Mapped[str] = mapped_column(String(128))
+    family: Mapped[str] = mapped_column(String(128))
+    release_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    open_weights: Mapped[bool] = mapped_column(Boolean)
+    reasoning: Mapped[bool] = mapped_column(Boolean)
+    modality: Mapped[str] = mapped_column(String(64))
+    beta: Mapped[float | None] = mapped_column(Float, nullable=True)
+    specs: Mapped[list] = mapped_column(JSON)
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class ImportedScoreRow(Base):
+    """A benchmark score measured elsewhere, with its provenance; every import is kept,
+    the newest per model x benchmark counts."""
+
+    __tablename__ = "monitor_imported_scores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model: Mapped[str] = mapped_column(String(128), index=True)
+    benchmark: Mapped[str] = mapped_column(String(128))
+    score: Mapped[float] = mapped_column(Float)
+    n: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(Text)
+    file: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[str] = mapped_column(String(32))
+    measured_at: Mapped[str] = mapped_column(String(32))
+
+
+class MonitorScoreRow(Base):
+    """C, S and R of one model in one domain under one config version."""
+
+    __tablename__ = "monitor_scores"
+    model: Mapped[str] = mapped_column(String(128), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(128), primary_key=True)
+    capability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    safety: Mapped[float | None] = mapped_column(Float, nullable=True)
+    risk: Mapped[float | None] = mapped_column(Float, nullable=True)
+    beta: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[str] = mapped_column(String(32), index=True)
+    missing: Mapped[list] = mapped_column(JSON)
+    benchmarks: Mapped[list] = mapped_column(JSON)

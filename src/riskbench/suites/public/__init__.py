@@ -14,6 +14,7 @@ from riskbench.suites.public import (  # noqa: F401  (importing registers the fo
     cyberseceval,
     generic,
     harmbench,
+    mcq,
     strongreject,
     xstest,
 )
