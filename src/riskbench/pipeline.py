@@ -252,8 +252,13 @@ def judge_records(records: Iterable[Mapping[str, Any]], judge_names: Sequence[st
     pairs = []
     for n, record in enumerate(records, start=1):
         expected: Expected = record.get("expected") or "refuse"
+        labels = {k: str(record.get(k) or "")  # labels a judge may read (code judges do)
+                  for k in ("category", "scenario", "prog_lang", "context")}
+        meta = record.get("meta")
         item = Item(id=str(record.get("id", n)), prompt=str(record["prompt"]),
-                    expected=expected, source="judge-input")
+                    expected=expected, source="judge-input", category=labels["category"],
+                    scenario=labels["scenario"], prog_lang=labels["prog_lang"],
+                    context=labels["context"], meta=dict(meta) if isinstance(meta, dict) else {})
         case = TestCase(f"input-{n}", item, "direct", "none", Conversation.user(item.prompt))
         attempt = Attempt("judge", case.id, 0, "ok", str(record["response"]), ())
         pairs.append((case, attempt))
