@@ -27,6 +27,9 @@ DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default "
                   "sqlite:///riskbench.db, or $RISKBENCH_DB).", show_default=False)]
 
 
+BASELINE_ATTACKS = ("direct", "prefix_injection", "refusal_suppression", "roleplay")
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -88,10 +91,13 @@ def run(
                      "openai:gpt-4o-mini, openai-compatible:<base_url>:<name>.")]
     = "local:smollm2",
     suite: Annotated[str, typer.Option(help="Suite name or a JSONL/YAML file.")] = "starter",
-    attacks: Annotated[str, typer.Option(help="Comma-separated attack names, or 'all'.")]
-    = "direct,prefix_injection,refusal_suppression,roleplay",
-    judge: Annotated[str, typer.Option(help="Comma-separated judges; the first scores.")]
-    = "refusal",
+    attacks: Annotated[str | None, typer.Option(help="Comma-separated attack names, or "
+                       "'all'. Default: each item's own attack where the suite binds one "
+                       "(code-safety), else " + ",".join(BASELINE_ATTACKS) + ".",
+                       show_default=False)] = None,
+    judge: Annotated[str | None, typer.Option("--judge", "--judges", help="Comma-separated "
+                     "judges; the first scores. Default: the suite's own, else refusal.",
+                     show_default=False)] = None,
     k: Annotated[int, typer.Option("-k", help="Samples per test case (Secure@k).")] = 1,
     seed: int = 0,
     temperature: Annotated[float | None, typer.Option(
@@ -135,8 +141,9 @@ def run(
     if resume:
         result = pipeline.resume(resume, options, progress)
     else:
-        config = RunConfig(model=model, suite=suite, attacks=_csv(attacks),
-                           judges=_csv(judge), k=k, seed=seed, temperature=temperature,
+        config = RunConfig(model=model, suite=suite, attacks=_csv(attacks or ""),
+                           default_attacks=BASELINE_ATTACKS,
+                           judges=_csv(judge or ""), k=k, seed=seed, temperature=temperature,
                            max_tokens=max_tokens, limit=limit, attacker=attacker,
                            attack_judge=attack_judge, judge_model=judge_model)
         if dry_run:
@@ -146,7 +153,8 @@ def run(
             get_model(config.model)
             out.print(f"{len(the_plan.cases)} test cases x k={config.k} = "
                       f"{the_plan.attempts} attempts, about {the_plan.requests} model "
-                      "requests if nothing is cached (judges are local).")
+                      "requests if nothing is cached (judges are local). Judges: "
+                      f"{', '.join(the_plan.config.judges)}.")
             return
         result = pipeline.evaluate(config, options, progress)
     _print_summary(result)
@@ -297,6 +305,43 @@ def suites() -> None:
         suite = loader()
         table.add_row(name, str(len(suite.items)), suite.description.strip())
     out.print(table)
+
+
+@app.command()
+def build(
+    name: Annotated[str, typer.Argument(help="The suite to generate: code-safety.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the items "
+                      "(JSONL; run it with --suite FILE.jsonl).")],
+    cyberseceval: Annotated[Path | None, typer.Option(help="CyberSecEval's datasets folder "
+                            "(instruct.json, autocomplete.json); default: fetch them.",
+                            show_default=False)] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="Only the quick subset.")] = False,
+) -> None:
+    """Generate a suite's test cases into a JSONL file and print how they spread."""
+    from riskbench.suites import builders
+
+    suite = builders.get(name)(cyberseceval, quick)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        for item in suite.items:
+            fh.write(json.dumps(item.to_json(), ensure_ascii=False) + "\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, output)
+    for title, field in (("scenario", "scenario"), ("language", "prog_lang"),
+                         ("attack", "attack"), ("category", "category")):
+        counts: dict[str, int] = {}
+        for item in suite.items:
+            key = str(getattr(item, field) if field != "attack" else item.meta.get(field))
+            counts[key] = counts.get(key, 0) + 1
+        out.print(f"[bold]by {title}[/bold]: " + ", ".join(f"{k} {v}" for k, v in
+                                                           counts.items()), highlight=False)
+    turns = sum(1 for item in suite.items if item.meta.get("lead_in"))
+    benign = sum(1 for item in suite.items if item.expected == "comply")
+    out.print(f"{len(suite.items)} cases ({turns} two-turn, {benign} benign controls) -> "
+              f"{output}", highlight=False)
 
 
 attacks_app = typer.Typer(help="List attacks, or show what one would send.")

@@ -18,7 +18,7 @@ from riskbench.errors import RunInterrupted, UsageError
 from riskbench.judges import Judge, JudgeContext, get_judges
 from riskbench.metrics import RunScores
 from riskbench.models import Model, get_model
-from riskbench.suites import load_suite
+from riskbench.suites import Suite, load_suite
 from riskbench.types import Attempt, Conversation, Expected, Item, Run, RunConfig, TestCase
 
 
@@ -76,14 +76,35 @@ def plan(config: RunConfig) -> Plan:
         raise UsageError(f"--max-tokens must be at least 1 (got {config.max_tokens})")
     suite = load_suite(config.suite)
     items = suite.items[: config.limit] if config.limit else suite.items
-    chosen = attacks.resolve(config.attacks)
+    if config.attacks:
+        chosen = attacks.resolve(config.attacks)
+        cases = attacks.build_test_cases(items, chosen, config.seed)
+    else:  # none given: items bound to an attack get theirs
+        cases, chosen = attacks.build_bound_test_cases(items, config.default_attacks,
+                                                       config.seed)
     adaptive = attacks.needs_helpers(chosen)
     if adaptive and not (config.attacker and config.attack_judge):
         raise UsageError(f"adaptive attack {adaptive[0]} needs --attacker MODEL and "
                          "--attack-judge MODEL (any model spec)")
+    config = replace(config, attacks=tuple(a.name for a in chosen),
+                     judges=config.judges or suite_judges(suite, config.judge_model))
     get_judges(config.judges, _judge_check_context(config))
-    config = replace(config, attacks=tuple(a.name for a in chosen))
-    return Plan(config, attacks.build_test_cases(items, chosen, config.seed))
+    return Plan(config, cases)
+
+
+def suite_judges(suite: Suite, judge_model: str | None = None) -> tuple[str, ...]:
+    """The judges a suite is scored with when the user names none: the suite's own (or
+    those every item names in meta["judges"], as a JSONL export keeps them), plus its
+    model judges when there is a judge model; those not registered (yet) are dropped, and
+    with none left it is the refusal judge."""
+    wanted = list(suite.judges)
+    if not wanted:
+        named = {tuple(item.meta.get("judges") or ()) for item in suite.items}
+        wanted = list(named.pop()) if len(named) == 1 else []
+    if judge_model:
+        wanted += suite.model_judges
+    known = set(judges.judges.names())
+    return tuple(dict.fromkeys(name for name in wanted if name in known)) or ("refusal",)
 
 
 def evaluate(config: RunConfig, options: RunOptions | None = None,

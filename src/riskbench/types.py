@@ -109,6 +109,8 @@ class TestCase:
                    "context": item.context, "attack": attack, "params": dict(params)}
         if item.meta.get("system"):
             payload["system"] = str(item.meta["system"])
+        if item.meta.get("lead_in"):  # turns sent before the request: content too
+            payload["lead_in"] = [str(t) for t in item.meta["lead_in"]]
         return stable_hash(payload)
 
 
@@ -162,8 +164,11 @@ class RunConfig:
 
     model: str = "local:smollm2"
     suite: str = "starter"
-    attacks: tuple[str, ...] = ("direct",)
-    judges: tuple[str, ...] = ("refusal",)
+    # Empty means "not given": each item's own attack (meta["attack"]), else
+    # default_attacks; the suite's judges, else refusal. A planned run records what it used.
+    attacks: tuple[str, ...] = ()
+    judges: tuple[str, ...] = ()
+    default_attacks: tuple[str, ...] = ("direct",)
     k: int = 1
     seed: int = 0
     temperature: float | None = None
@@ -184,6 +189,7 @@ class RunConfig:
         data = asdict(self)
         data["attacks"] = list(self.attacks)
         data["judges"] = list(self.judges)
+        data["default_attacks"] = list(self.default_attacks)
         return data
 
     @classmethod
@@ -191,6 +197,7 @@ class RunConfig:
         values = dict(data)
         values["attacks"] = tuple(values["attacks"])
         values["judges"] = tuple(values["judges"])
+        values["default_attacks"] = tuple(values.get("default_attacks", ("direct",)))
         return cls(**values)
 
 

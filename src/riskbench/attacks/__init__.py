@@ -189,7 +189,8 @@ def build_test_cases(
             cases.append(TestCase(
                 id=TestCase.make_id(item, plan.name, params), item=item, attack=plan.name,
                 attack_family=plan.family,
-                conversation=with_system(item, plan.apply(item, rng)), params=params,
+                conversation=with_lead_in(item, with_system(item, plan.apply(item, rng))),
+                params=params,
             ))
     return cases
 
@@ -204,10 +205,51 @@ def with_system(item: Item, conversation: Conversation) -> Conversation:
                                            *conversation.messages))
 
 
+def with_lead_in(item: Item, conversation: Conversation) -> Conversation:
+    """Turns an item sends before its request (`meta["lead_in"]`, e.g. code handed over
+    benignly that a later turn asks to change) each get a real reply; the attacked request
+    follows. A forged history cannot follow a real reply, so when the attack sends one the
+    lead-in is put in front of its first user message instead."""
+    lead = [str(turn) for turn in item.meta.get("lead_in") or ()]
+    if not lead:
+        return conversation
+    system = tuple(m for m in conversation.messages if m.role == "system")
+    rest = [m for m in conversation.messages if m.role != "system"]
+    if len(rest) == 1 and rest[0].role == "user":
+        return Conversation((*system, Message("user", lead[0])),
+                            (*lead[1:], rest[0].content, *conversation.followups))
+    first = next(i for i, m in enumerate(rest) if m.role == "user")
+    merged = Message("user", "\n\n".join([*lead, rest[first].content]))
+    return replace(conversation, messages=(*system, *rest[:first], merged, *rest[first + 1:]))
+
+
+def build_bound_test_cases(items: Iterable[Item], default: Sequence[str], seed: int = 0
+                           ) -> tuple[list[TestCase], list[AttackPlan]]:
+    """Each item under the attack its `meta["attack"]` names (a suite that binds one attack
+    per case, like code-safety, runs as designed), or under `default` when it names none.
+    Returns the cases and the plans used, in order of first use."""
+    resolved: dict[str, list[AttackPlan]] = {}
+    cases: list[TestCase] = []
+    for item in items:
+        spec = str(item.meta.get("attack") or "")
+        if spec not in resolved:
+            try:
+                resolved[spec] = resolve(spec) if spec else resolve(default)
+            except UsageError as exc:
+                if not spec:
+                    raise
+                raise UsageError(f"item {item.id}: its attack {spec!r} is not usable "
+                                 f"({exc})") from None
+        cases += build_test_cases([item], resolved[spec], seed)
+    used = {plan.name: plan for plans in resolved.values() for plan in plans}
+    return cases, list(used.values())
+
+
 def needs_helpers(plans: Sequence[AttackPlan]) -> list[str]:
     """Names of the plans that need an attacker and an attack judge."""
     return [plan.name for plan in plans if plan.adaptive is not None]
 
 
 __all__ = ["AdaptiveAttack", "AttackPlan", "StaticAttack", "adaptive_attacks", "attack",
-           "attacks", "build_test_cases", "families", "groups", "needs_helpers", "resolve"]
+           "attacks", "build_bound_test_cases", "build_test_cases", "families", "groups",
+           "needs_helpers", "resolve", "with_lead_in"]

@@ -3,9 +3,10 @@
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from riskbench.suites import code_safety as _code_safety  # noqa: F401  (registers)
 from riskbench.suites import public as _public  # noqa: F401  (registers the formats)
 from riskbench.suites import starter as _starter  # noqa: F401  (registers)
-from riskbench.suites.base import Suite, formats, suites
+from riskbench.suites.base import Suite, builders, formats, suites
 from riskbench.suites.files import load_suite_file
 
 
@@ -24,4 +25,4 @@ def load_suite(name_or_path: str) -> Suite:
     return suites.get(name_or_path)()  # raises the 'unknown suite' error
 
 
-__all__ = ["Suite", "formats", "load_suite", "suites"]
+__all__ = ["Suite", "builders", "formats", "load_suite", "suites"]

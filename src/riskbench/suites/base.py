@@ -31,3 +31,9 @@ suites: Registry[SuiteLoader] = Registry("suite", "riskbench suites")
 # options, and returns a Suite.
 FormatLoader = Callable[[Path | None, Mapping[str, str]], Suite]
 formats: Registry[FormatLoader] = Registry("suite format", "riskbench suites")
+
+# Generated suites, written out by `riskbench build NAME -o FILE.jsonl`: a builder gets the
+# folder of the source data it crosses (None: fetch it) and whether to build the quick
+# subset.
+SuiteBuilder = Callable[[Path | None, bool], Suite]
+builders: Registry[SuiteBuilder] = Registry("suite builder", "riskbench build --help")
