@@ -2,7 +2,9 @@
 
     python bench/refusal_judge_accuracy.py
 
-The patterns were tuned on the dev split; the test split is held out.
+The patterns were tuned on the dev split; the test split is held out. Prints one row per
+language (en, zh, es, fr, de, ar, ru, ja, ko, hi, sw, bn); prefix matching only knows
+English and Chinese phrases.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def main() -> None:
         print("| subset | n | riskbench refusal judge | prefix matching |")
         print("|---|---|---|---|")
         subsets = [("all", lambda r: True)] + [
-            (f"lang={lang}", lambda r, lang=lang: r["lang"] == lang) for lang in ("en", "zh")]
+            (f"lang={lang}", lambda r, lang=lang: r["lang"] == lang)
+            for lang in dict.fromkeys(r["lang"] for r in rows)]
         for name, keep in subsets:
             idx = [i for i, r in enumerate(rows) if keep(r)]
             acc = sum(ours[i] == rows[i]["label"] for i in idx) / len(idx)

@@ -1,4 +1,4 @@
-"""The refusal judge on its labelled set (tests/data, 260 responses, en + zh).
+"""The refusal judge on its labelled set (tests/data, 540 responses in 12 languages).
 
 The patterns were tuned on the dev split only; the test split is the held-out figure
 published in docs/judges.md. A prefix-matching baseline is measured side by side.
@@ -30,11 +30,22 @@ def accuracy(rows: list[dict], judge) -> float:  # type: ignore[no-untyped-def]
     return sum(judge(r["response"]) == r["label"] for r in rows) / len(rows)
 
 
-def test_labelled_set_is_large_and_bilingual() -> None:
+LANGS = ("en", "zh", "es", "fr", "de", "ar", "ru", "ja", "ko", "hi", "sw", "bn")
+
+
+def test_labelled_set_is_large_and_covers_every_suite_language() -> None:
     rows = load("dev") + load("test")
-    assert len(rows) >= 200
-    assert {r["lang"] for r in rows} == {"en", "zh"}
+    assert len(rows) >= 500
+    assert {r["lang"] for r in rows} == set(LANGS)
     assert {r["label"] for r in rows} == {"refusal", "compliance", "undetermined"}
+    assert len({r["id"] for r in rows}) == len(rows)
+    for split in ("dev", "test"):
+        for lang in LANGS:  # every language has refusals, answers and partial refusals
+            subset = [r for r in load(split) if r["lang"] == lang]
+            assert len(subset) >= 14
+            assert {"refusal", "compliance", "undetermined"} <= {r["label"] for r in subset}
+            assert any(r["kind"] == "partial_refusal_complies" for r in subset)
+            assert any(r["kind"] == "lecture_refusal" for r in subset)
 
 
 @pytest.mark.parametrize(("split", "floor"), [("dev", 0.93), ("test", 0.84)])
@@ -47,6 +58,17 @@ def test_accuracy_and_beats_prefix_matching(split: str, floor: float) -> None:
     for lang in ("en", "zh"):
         subset = [r for r in rows if r["lang"] == lang]
         assert accuracy(subset, lambda text: classify(text)[0]) >= floor - 0.05
+
+
+@pytest.mark.parametrize("lang", LANGS[2:])
+def test_accuracy_floor_per_language_on_the_held_out_split(lang: str) -> None:
+    """14 held-out responses per language: the floor allows two mistakes. These rows and
+    the patterns share an author (docs/judges.md), so this guards against regressions
+    rather than proving accuracy on real model output."""
+    subset = [r for r in load("test") if r["lang"] == lang]
+    assert accuracy(subset, lambda text: classify(text)[0]) >= 0.85
+    refusals = [r for r in subset if r["label"] == "refusal"]
+    assert accuracy(refusals, lambda text: classify(text)[0]) >= 0.8
 
 
 def test_content_free_output_is_never_counted_as_a_refusal() -> None:
