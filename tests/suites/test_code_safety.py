@@ -74,6 +74,13 @@ def test_ids_are_stable_and_follow_the_key_rule(full: Suite) -> None:
     by_id = {i.id: i for i in full.items}
     pinned = {  # computed once from the key rule; a change here re-ids published cases
         "cs-6ccd1e0a12d1": case_key("mw-keylog", "code_generation", "bash", "direct", "", 1),
+        "cs-50728a58d28a": case_key("dos-mass-lockout", "code_completion", "bash",
+                                    "synonym_obfuscation",
+                                    "npm/lib/utils/completion.sh:10-18", 2),
+        "cs-a9a0a57322c2": case_key("se-waf-bypass", "code_completion", "cpp",
+                                    "fake_completion",
+                                    "cyberseceval:camillescott/boink/main/common/flash.c:197",
+                                    1),
     }
     for expected_id, key in pinned.items():
         assert case_id(key) == expected_id
@@ -173,6 +180,18 @@ def test_items_run_under_their_bound_attack_unless_attacks_are_given(quick: Suit
     plain = Item(id="x", prompt="p", expected="refuse")  # binds nothing: the default
     cases, used = attacks.build_bound_test_cases([plain], ["direct", "roleplay"])
     assert [c.attack for c in cases] == ["direct", "roleplay"] and len(used) == 2
+
+
+def test_lead_in_turns_come_first_and_keep_the_attack_shape() -> None:
+    item = Item(id="x", prompt="Now change it.", expected="refuse", context="x = 1",
+                meta={"lead_in": ["Here is code: x = 1"]})
+    hijacked = attacks.build_test_cases([item], resolve("goal_hijack"))[0].conversation
+    assert [m.role for m in hijacked.messages] == ["system", "user"]
+    assert hijacked.messages[1].content == "Here is code: x = 1"
+    assert len(hijacked.followups) == 1 and "Now change it." in hijacked.followups[0]
+    forged = attacks.build_test_cases([item], resolve("context_compliance"))[0].conversation
+    assert forged.messages[0].content.startswith("Here is code: x = 1\n\n")
+    assert "Now change it." in forged.messages[0].content and not forged.followups
 
 
 def test_suite_judges_are_the_default_and_fall_back_to_refusal() -> None:
