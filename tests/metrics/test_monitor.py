@@ -169,6 +169,12 @@ def test_jailbreak_table_follows_the_config_tags() -> None:
     rows = m.jailbreak_table([s], "jailbreak", CONFIG)
     assert [(r.benchmark, r.value) for r in rows] == [("cyber_jailbreak", 40.0),
                                                       ("strongreject", 50.0)]
+    bio = CONFIG.domains["bio"]
+    sr = next(b for b in bio.benchmarks if b.name == "strongreject")
+    b = m.domain_score(info("x"), bio, [m.benchmark_value(sr, 0.5, None, "test")], CONFIG, "t")
+    rows = m.jailbreak_table([s, b], "jailbreak", CONFIG)  # one benchmark, two domains
+    assert [(r.benchmark, r.domain) for r in rows] == [("cyber_jailbreak", "cyber"),
+                                                       ("strongreject", "bio, cyber")]
 
 
 def test_the_config_is_data(tmp_path: Path) -> None:

@@ -410,8 +410,10 @@ def _t95(df: int) -> float:
     return T95[max(fitting)] if fitting else T95[1]
 
 
-def distribution(values: Sequence[float]) -> Distribution:
-    """Mean with a 95 % t interval, quartiles (inclusive method) and the values."""
+def distribution(values: Sequence[float], bounds: tuple[float, float] = (0.0, 100.0)
+                 ) -> Distribution:
+    """Mean with a 95 % t interval (clipped to the scale's `bounds`: C, S and R all lie in
+    0-100), quartiles (inclusive method) and the values."""
     xs = sorted(values)
     n = len(xs)
     if not n:
@@ -421,8 +423,8 @@ def distribution(values: Sequence[float]) -> Distribution:
         return Distribution(1, mean, None, None, xs[0], xs[0], xs[0], xs[0], xs[0], tuple(xs))
     half = _t95(n - 1) * statistics.stdev(xs) / n ** 0.5
     q1, median, q3 = statistics.quantiles(xs, n=4, method="inclusive")
-    return Distribution(n, mean, mean - half, mean + half, xs[0], q1, median, q3, xs[-1],
-                        tuple(xs))
+    low, high = max(bounds[0], mean - half), min(bounds[1], mean + half)
+    return Distribution(n, mean, low, high, xs[0], q1, median, q3, xs[-1], tuple(xs))
 
 
 METRICS = ("capability", "safety", "risk")
@@ -472,10 +474,13 @@ def jailbreak_table(scores: Sequence[DomainScore], tag: str = "jailbreak",
     if config is not None:
         tagged = {b.name for d in config.domains.values() for b in d.benchmarks
                   if b.tag == tag}
-    rows = [
-        JailbreakRow(s.model, s.domain, v.benchmark, v.value, v.low, v.high, v.n, v.source)
-        for s in scores for v in s.benchmarks
-        if (v.benchmark in tagged if tagged is not None else tag in v.benchmark)
-    ]
-    return sorted(rows, key=lambda r: (r.domain, r.benchmark, -r.value, r.model))
+    merged: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for s in scores:  # a benchmark shared by several domains is one row naming them all
+        for v in s.benchmarks:
+            if v.benchmark in tagged if tagged is not None else tag in v.benchmark:
+                merged[(s.model, v.benchmark, v.value, v.low, v.high, v.n, v.source)].append(
+                    s.domain)
+    rows = [JailbreakRow(model, ", ".join(sorted(domains)), bench, value, low, high, n, src)
+            for (model, bench, value, low, high, n, src), domains in merged.items()]
+    return sorted(rows, key=lambda r: (r.benchmark, -r.value, r.model, r.domain))
 

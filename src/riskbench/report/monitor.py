@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -40,6 +41,8 @@ def build(models: Sequence[ModelInfo], scores: Sequence[DomainScore], config: Mo
         front = m.pareto_frontier(mine)
         series = m.cumulative_max_risk(mine, by_id)
         grown = m.growth(series, window_days) if series else None
+        span = (series[-1].release_date - series[0].release_date).days if series else 0
+        overall = m.growth(series, span) if span > 0 else None
         families = m.family_trends(mine, by_id, "family")
         comparisons = [m.group_comparison(mine, by_id, by, metric)
                        for by in ("reasoning", "open_weights")
@@ -49,7 +52,8 @@ def build(models: Sequence[ModelInfo], scores: Sequence[DomainScore], config: Mo
             "name": name, "title": domain.title,
             "benchmarks": domain.benchmarks,
             "rows": rows, "frontier": front,
-            "series": series, "growth": grown, "families": families,
+            "series": series, "growth": grown, "overall_growth": overall,
+            "families": families,
             "comparisons": comparisons,
             "undated": sorted(s.model for s in mine if s.risk is not None
                               and by_id[s.model].release_date is None),
@@ -74,8 +78,12 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1f}%"
+
+
 def render_html(data: dict[str, Any]) -> str:
-    return _env.get_template("monitor.html.j2").render(**data, num=_num)
+    return _env.get_template("monitor.html.j2").render(**data, num=_num, pct=_pct)
 
 
 def render_markdown(data: dict[str, Any]) -> str:
@@ -104,8 +112,12 @@ def render_markdown(data: dict[str, Any]) -> str:
         if g is not None:
             lines.append(f"Running maximum of R: {_num(g.start_value)} on {g.start} -> "
                          f"{_num(g.end_value)} on {g.end} "
-                         f"({'n/a' if g.percent is None else f'{g.percent:+.1f}%'} over "
+                         f"({_pct(g.percent)} over "
                          f"{data['window_days']} days).")
+        g = d["overall_growth"]
+        if g is not None:
+            lines.append(f"Since the first release ({g.start}): {_num(g.start_value)} -> "
+                         f"{_num(g.end_value)} ({_pct(g.percent)}).")
         lines += ["", "| group | metric | n | mean [95% CI] | median | IQR |",
                   "|---|---|---:|---|---:|---|"]
         for c in d["comparisons"]:
@@ -200,4 +212,8 @@ def write_monitor_report(models: Sequence[ModelInfo], scores: Sequence[DomainSco
             path = out_dir / f"{d['name']}_{kind}.svg"
             _write_atomic(path, svg)
             paths[f"{d['name']}_{kind}"] = path
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in paths.values():  # readable like any file the user writes (mkstemp: 0600)
+        os.chmod(path, 0o666 & ~umask)
     return paths

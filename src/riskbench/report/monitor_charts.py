@@ -45,19 +45,28 @@ def _y_ticks(parts: list[str], top_value: float, sy: Callable[[float], float]) -
 
 def scatter_chart(scores: Sequence[DomainScore], frontier: Sequence[str], title: str
                   ) -> str:
-    """Capability (x) against safety (y), 0-100; the frontier models joined by a line."""
+    """Capability (x) against safety (y) on the 0-100 scale, zoomed to the models' range
+    in steps of 10; the frontier models joined by a line."""
+    placed = {s.model: s for s in scores if s.capability is not None and s.safety is not None}
+    x0, x1 = _range([s.capability for s in placed.values() if s.capability is not None])
+    y0, y1 = _range([s.safety for s in placed.values() if s.safety is not None])
+
     def sx(v: float) -> float:
-        return LEFT + (W - LEFT - RIGHT) * v / 100
+        return LEFT + (W - LEFT - RIGHT) * (v - x0) / (x1 - x0)
 
     def sy(v: float) -> float:
-        return H - BOTTOM - (H - TOP - BOTTOM) * v / 100
+        return H - BOTTOM - (H - TOP - BOTTOM) * (v - y0) / (y1 - y0)
 
     parts = _frame(title, "capability C (0-100)", "safety S (0-100)")
-    _y_ticks(parts, 100, sy)
-    for tick in range(0, 101, 20):
-        parts.append(f'<text x="{sx(tick):.1f}" y="{H - BOTTOM + 16}" font-size="11" '
-                     f'text-anchor="middle">{tick}</text>')
-    placed = {s.model: s for s in scores if s.capability is not None and s.safety is not None}
+    for tick in range(int(y0), int(y1) + 1, 10):
+        y = sy(tick)
+        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{W - RIGHT}" y2="{y:.1f}" '
+                     f'stroke="#e5e5e5"/><text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="11" '
+                     f'text-anchor="end">{tick}</text>')
+    for tick in range(int(x0), int(x1) + 1, 10):
+        parts.append(f'<line x1="{sx(tick):.1f}" y1="{TOP}" x2="{sx(tick):.1f}" '
+                     f'y2="{H - BOTTOM}" stroke="#f0f0f0"/><text x="{sx(tick):.1f}" '
+                     f'y="{H - BOTTOM + 16}" font-size="11" text-anchor="middle">{tick}</text>')
     line = [placed[m] for m in frontier if m in placed]
     if len(line) > 1:
         points = " ".join(f"{sx(s.capability):.1f},{sy(s.safety):.1f}"  # type: ignore[arg-type]
@@ -65,15 +74,20 @@ def scatter_chart(scores: Sequence[DomainScore], frontier: Sequence[str], title:
         parts.append(f'<polyline points="{points}" fill="none" stroke="#c62828" '
                      'stroke-width="2" stroke-dasharray="6 3"/>')
     on_front = set(frontier)
-    for s in placed.values():
+    taken: list[tuple[float, float]] = []
+    for s in sorted(placed.values(), key=lambda s: (-(s.safety or 0), s.capability)):
         x, y = sx(s.capability), sy(s.safety)  # type: ignore[arg-type]
         colour = "#c62828" if s.model in on_front else "#1f77b4"
         name = escape(s.model)
+        ly = y - 6
+        while any(abs(ly - ty) < 12 and abs(x - tx) < 90 for tx, ty in taken):
+            ly += 12  # step a label down past the ones it would overlap
+        taken.append((x, ly))
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}"><title>{name}: '
             f'C {s.capability:.1f}, S {s.safety:.1f}, R '
             f'{"–" if s.risk is None else f"{s.risk:.1f}"}</title></circle>'
-            f'<text x="{x + 7:.1f}" y="{y - 6:.1f}" font-size="11">{escape(_short(s.model))}'
+            f'<text x="{x + 7:.1f}" y="{ly:.1f}" font-size="11">{escape(_short(s.model))}'
             "</text>")
     parts.append(
         f'<g font-size="11"><line x1="{W - RIGHT + 14}" y1="{TOP + 10}" x2="{W - RIGHT + 40}" '
@@ -85,12 +99,20 @@ def scatter_chart(scores: Sequence[DomainScore], frontier: Sequence[str], title:
     return "".join(parts)
 
 
+def _range(values: Sequence[float]) -> tuple[float, float]:
+    """The axis range: the values with a margin, in steps of 10, within 0-100."""
+    if not values:
+        return 0.0, 100.0
+    low = max(0.0, 10 * ((min(values) - 5) // 10))
+    high = min(100.0, 10 * -((-(max(values) + 5)) // 10))
+    return (low, high) if high > low else (0.0, 100.0)
+
+
 def _date_scale(days: Sequence[date]) -> tuple[date, date]:
     first, last = min(days), max(days)
-    if first == last:
-        first = date.fromordinal(first.toordinal() - 30)
-        last = date.fromordinal(last.toordinal() + 30)
-    return first, last
+    pad = max(15, (last - first).days // 25)  # keeps the end points off the frame
+    return (date.fromordinal(first.toordinal() - pad),
+            date.fromordinal(last.toordinal() + pad))
 
 
 def _date_axis(parts: list[str], first: date, last: date, sx: Callable[[date], float]
