@@ -200,6 +200,9 @@ def test_compute_from_real_stored_runs(tmp_path: Path, db_url: str, registry: Pa
                               attacks=("direct", "roleplay"), judges=("refusal",)), options)
     unsafe = evaluate(RunConfig(model="scripted:comply", suite="starter",
                                 attacks=("direct", "roleplay"), judges=("refusal",)), options)
+    accuracy = cap.scores.get("accuracy")  # the run's own scores show accuracy too
+    assert accuracy is not None and (accuracy.value, accuracy.n) == (0.75, 4)
+    assert cap.scores.get("safety_rate") is None  # no harmful items in a capability run
     engine = store.connect(db_url)
     scores = {s.model: s for s in monitor.compute(engine) if s.domain == "cyber"}
     alpha = {v.benchmark: v for v in scores["alpha"].benchmarks}

@@ -73,6 +73,9 @@ def _print_summary(result: pipeline.RunResult) -> None:
             end_section=group == "overall",
         )
     out.print(table)
+    accuracy = scores.get("accuracy")
+    if accuracy:  # capability questions: answers judged correct (choice, exact_answer)
+        out.print(f"accuracy on capability questions: {_pct(accuracy)}, n = {accuracy.n}")
     for group, title in (("attack", "by attack"), ("scenario", "by coding scenario"),
                          ("prog_lang", "by programming language")):
         rows = [r for r in scores.table(group) if r["key"]]

@@ -79,3 +79,11 @@ def test_exact_answer_judge() -> None:
     assert judge("exact_answer", item, "Answer: 999")[0] == "incorrect"
     assert judge("exact_answer", item, "Let me think.\nIt depends.")[0] == "undetermined"
     assert judge("exact_answer", Item("q", "?", "answer"), "x")[0] == "undetermined"
+
+
+def test_an_echoed_question_names_no_answer() -> None:
+    from riskbench.suites.public.mcq import format_question
+
+    prompt = format_question("Pick the right one", ["x", "y", "z"])
+    assert picked_choice(prompt, ("x", "y", "z")) is None  # lettered options, no choice
+    assert picked_choice("Answer:\nB", ("x", "y", "z")) == 1

@@ -23,9 +23,10 @@ LETTERS = string.ascii_uppercase
 Decision = tuple[Outcome, float, str]
 
 # "the answer is (B)", "Answer: B", "final answer: **B**", "答案是 B", "I choose B"
-_FINAL = re.compile(
-    r"(?:answer|option|choice|choose|pick|select|答案|选项?)\s*(?:is|would be|:|：|是|为)?"
-    r"\s*(?:option|choice)?\s*[\(\[\*\"'`]*\s*([A-Z])\b(?![a-zA-Z'’])",
+_FINAL = re.compile(  # on one line: a keyword, then the letter
+    r"(?:\b(?:answer|option|choice|choose|pick|select)|答案|选项?)[ \t]*"
+    r"(?:is|would be|:|：|是|为)?[ \t]*(?:option|choice)?[ \t]*[\(\[\*\"'`]*[ \t]*"
+    r"([A-Z])\b(?![a-zA-Z'’])",
     re.IGNORECASE,
 )
 # a letter opening the response: "B", "B.", "(B)", "**B)** because ..."
