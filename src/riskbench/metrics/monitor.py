@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -121,8 +122,7 @@ def load_config(path: str | Path | None = None) -> MonitorConfig:
     """The packaged domain config, or the YAML file at `path`; UsageError naming the
     first problem in a user's file."""
     if path is None:
-        text = files("riskbench.metrics").joinpath("data/domains.yaml").read_text("utf-8")
-        where = "domains.yaml"
+        return _packaged_config()
     else:
         file = Path(path)
         if not file.is_file():
@@ -134,6 +134,14 @@ def load_config(path: str | Path | None = None) -> MonitorConfig:
     except yaml.YAMLError as exc:
         raise UsageError(f"{where}: not valid YAML ({str(exc).splitlines()[0]})") from None
     return parse_config(data, where, stable_hash(data, 8))
+
+
+@cache
+def _packaged_config() -> MonitorConfig:
+    """The packaged config, read once (the dashboard asks for it on every page)."""
+    data = yaml.safe_load(
+        files("riskbench.metrics").joinpath("data/domains.yaml").read_text("utf-8"))
+    return parse_config(data, "domains.yaml", stable_hash(data, 8))
 
 
 def _number(value: Any, where: str, what: str, low: float, high: float | None) -> float:
