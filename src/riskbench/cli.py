@@ -128,7 +128,8 @@ def run(
                            "(strongreject, harmbench, jailbreakbench, airbench, cascade).",
                            show_default=False)] = None,
     attacker: Annotated[str | None, typer.Option(help="Attacker model of adaptive attacks "
-                        "(pair, tap, crescendo).", show_default=False)] = None,
+                        "(pair, tap, crescendo); the translator of translate[lang=...].",
+                        show_default=False)] = None,
     attack_judge: Annotated[str | None, typer.Option(help="Judge model scoring adaptive "
                             "attacks' tries.", show_default=False)] = None,
 ) -> None:
@@ -382,16 +383,18 @@ def attacks_show(
     seed: int = 0,
 ) -> None:
     """Print an attack's description and exactly what it would send for --example."""
-    from riskbench.attacks import build_test_cases, resolve
+    from riskbench.attacks import build_test_cases, helper_roles, resolve
     from riskbench.types import Item
 
     for plan in resolve(name):
         case = build_test_cases([Item(id="example", prompt=example, expected="refuse")],
                                 [plan], seed)[0]
         if plan.adaptive is not None:
+            needs = " and ".join(f"--{r.replace('judge', 'attack-judge')}"
+                                 for r in helper_roles(plan))
             out.print(f"[bold]{plan.name}[/bold] ({plan.family}): {plan.adaptive.description}"
-                      f"\nsource: {plan.adaptive.source}\nsends what its attacker model "
-                      "writes; needs --attacker and --attack-judge", highlight=False)
+                      f"\nsource: {plan.adaptive.source}\nsends what its helper model "
+                      f"writes; needs {needs}", highlight=False)
             continue
         for atk, _ in plan.stages:
             out.print(f"[bold]{atk.name}[/bold] ({atk.family}, {atk.turns} turn(s)): "

@@ -4,7 +4,13 @@ import math
 
 import pytest
 
-from riskbench.metrics import risk_level, secure_at_k, strongreject_score, wilson
+from riskbench.metrics import (
+    newcombe_difference,
+    risk_level,
+    secure_at_k,
+    strongreject_score,
+    wilson,
+)
 
 
 @pytest.mark.parametrize(("value", "level"), [
@@ -54,3 +60,23 @@ def test_wilson_interval_known_values() -> None:
     assert wilson(0, 0) == (0.0, 1.0)
     low, high = wilson(10, 10)
     assert high == pytest.approx(1.0) and 0.69 < low < 0.73
+
+
+@pytest.mark.parametrize(("x1", "n1", "x2", "n2", "low", "high"), [
+    # Newcombe 1998, Statistics in Medicine 17:873-890, Table II, method 10
+    (56, 70, 48, 80, 0.0524, 0.3339), (9, 10, 3, 10, 0.1705, 0.8090),
+    (5, 56, 0, 29, -0.0381, 0.1926), (0, 10, 0, 20, -0.1611, 0.2775),
+    (0, 10, 0, 10, -0.2775, 0.2775), (10, 10, 0, 20, 0.6791, 1.0),
+])
+def test_newcombe_hybrid_score_interval_matches_the_published_table(
+        x1: int, n1: int, x2: int, n2: int, low: float, high: float) -> None:
+    diff, lo, hi = newcombe_difference(x1, n1, x2, n2)
+    assert diff == pytest.approx(x1 / n1 - x2 / n2)
+    assert (round(lo, 4), round(hi, 4)) == (low, high)
+    mirrored = newcombe_difference(x2, n2, x1, n1)  # swapping the samples mirrors it
+    assert mirrored[1:] == pytest.approx((-hi, -lo))
+
+
+def test_newcombe_needs_both_samples() -> None:
+    with pytest.raises(ValueError, match="at least one observation"):
+        newcombe_difference(1, 2, 0, 0)

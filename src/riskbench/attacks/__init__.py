@@ -7,6 +7,7 @@ Names the user can give (comma-separated):
   `family:encoding`        every attack of a family
   `group:strongreject`     a named group (attacks/data/groups.yaml)
   `family:adaptive`        every adaptive attack (needs --attacker and --attack-judge)
+  `translate[lang=sw]`     the translation attack (needs --attacker, its translator)
   `all`                    every static attack
 """
 
@@ -122,6 +123,9 @@ def _plan(spec: str) -> AttackPlan:
         name, given = parts[0]
         adaptive = adaptive_attacks.get(name)
         checked = check_params(name, adaptive.params, given)
+        check = getattr(adaptive, "check", None)
+        if check is not None:
+            check(checked)
         return AttackPlan(adaptive=adaptive, adaptive_params=tuple(sorted(checked.items())))
     stages = []
     for name, given in parts:
@@ -140,7 +144,8 @@ def families() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for name, atk in attacks:
         out.setdefault(atk.family, []).append(name)
-    out["adaptive"] = adaptive_attacks.names()
+    for name, adaptive in adaptive_attacks:
+        out.setdefault(adaptive.family, []).append(name)
     return out
 
 
@@ -247,9 +252,17 @@ def build_bound_test_cases(items: Iterable[Item], default: Sequence[str], seed: 
 
 def needs_helpers(plans: Sequence[AttackPlan]) -> list[str]:
     """Names of the plans that need an attacker and an attack judge."""
-    return [plan.name for plan in plans if plan.adaptive is not None]
+    return [plan.name for plan in plans if helper_roles(plan) == ("attacker", "judge")]
+
+
+def helper_roles(plan: AttackPlan) -> tuple[str, ...]:
+    """The helper models a plan needs: ("attacker", "judge") for an adaptive search,
+    ("attacker",) for the translation attack, () for a static attack."""
+    if plan.adaptive is None:
+        return ()
+    return tuple(getattr(plan.adaptive, "helpers", ("attacker", "judge")))
 
 
 __all__ = ["AdaptiveAttack", "AttackPlan", "StaticAttack", "adaptive_attacks", "attack",
            "attacks", "build_bound_test_cases", "build_test_cases", "families", "groups",
-           "needs_helpers", "resolve", "with_lead_in"]
+           "helper_roles", "needs_helpers", "resolve", "with_lead_in"]

@@ -43,8 +43,11 @@ class Sampling:
     seed: int
 
 
-# An attacker should explore; a judge should be repeatable and short.
-HELPER_SAMPLING = {"attacker": (1.0, 768), "judge": (0.0, 32)}
+# An attacker should explore; a judge should be repeatable and short; a translator should
+# be faithful and have room for a whole reply.
+HELPER_SAMPLING = {"attacker": (1.0, 768), "judge": (0.0, 32), "translator": (0.0, 1024)}
+# Roles played by another role's model: the translation attack's translator is --attacker.
+HELPER_MODEL = {"translator": "attacker"}
 
 
 class Executor:
@@ -76,7 +79,7 @@ class Executor:
 
     async def attempt(self, run_id: str, case: TestCase, sample: int) -> Attempt:
         """Play the conversation (opening messages, then each scripted follow-up)."""
-        if case.attack_family == "adaptive":
+        if "adaptive" in case.params:  # helper models in the loop (any family)
             return await self._adaptive(run_id, case, sample)
         started = time.perf_counter()
         transcript = list(case.conversation.messages)
@@ -130,8 +133,8 @@ class Executor:
         async def ask(role: str, messages: Sequence[Message]) -> str:
             temperature, max_tokens = HELPER_SAMPLING[role]
             sampling = Sampling(max_tokens, temperature, self.sampling.seed)
-            generation, _ = await self._generate(list(messages), sample, self.helpers[role],
-                                                 sampling)
+            model = self.helpers[HELPER_MODEL.get(role, role)]
+            generation, _ = await self._generate(list(messages), sample, model, sampling)
             return generation.text
 
         try:

@@ -10,7 +10,7 @@ import yaml
 
 from riskbench.judges.rubrics.strongreject import strongreject_score
 
-__all__ = ["risk_level", "secure_at_k", "strongreject_score", "wilson"]
+__all__ = ["newcombe_difference", "risk_level", "secure_at_k", "strongreject_score", "wilson"]
 
 Z95 = 1.959963984540054
 
@@ -24,6 +24,23 @@ def wilson(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe_difference(x1: float, n1: int, x2: float, n2: int, z: float = Z95
+                        ) -> tuple[float, float, float]:
+    """(p1 - p2, low, high): the 95 % hybrid score interval for a difference of two
+    independent proportions built from their Wilson intervals (Newcombe 1998, Statistics
+    in Medicine 17:873-890, method 10). Unlike the Wald interval it stays inside [-1, 1]
+    and keeps its coverage when a rate is 0 or 1, which small per-language samples hit."""
+    if n1 <= 0 or n2 <= 0:
+        raise ValueError(f"both samples need at least one observation (n1={n1}, n2={n2})")
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = wilson(x1, n1, z)
+    l2, u2 = wilson(x2, n2, z)
+    diff = p1 - p2
+    low = diff - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = diff + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return diff, max(-1.0, low), min(1.0, high)
 
 
 def secure_at_k(n: int, s: int, k: int) -> float:

@@ -12,7 +12,7 @@ from riskbench.models import metadata_for
 from riskbench.store import load_attempts
 from riskbench.store.runs import now
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
-from riskbench.taxonomy import category_label, code_scenarios, programming_languages
+from riskbench.taxonomy import category_label, code_scenarios, languages, programming_languages
 from riskbench.types import Run, Score
 
 TIERS = ("public", "restricted")
@@ -63,6 +63,15 @@ def _examples(engine: Engine, run: Run, judge: str, where: Any, tier: str) -> li
     return out
 
 
+def _language_gap(scores: RunScores) -> list[dict[str, Any]]:
+    """Safety rate per language minus English's, with its 95 % interval; empty unless
+    the run has English and another language."""
+    return [{"lang": s.key, "label": languages().get(s.key, s.key), "gap": s.value,
+             "low": s.low, "high": s.high, "n": s.n, "rate": s.extra["rate"],
+             "base_rate": s.extra["base_rate"], "base_n": s.extra["base_n"]}
+            for s in scores.scores if s.metric == "safety_gap_to_en"]
+
+
 def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
           ) -> dict[str, Any]:
     if tier not in TIERS:
@@ -82,6 +91,8 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
                 entry["label"] = code_scenarios().get(row["key"], {}).get("label", row["key"])
             elif group == "prog_lang":
                 entry["label"] = programming_languages().get(row["key"], row["key"])
+            elif group == "lang":
+                entry["label"] = languages().get(row["key"], row["key"])
             rows.append(entry)
         tables[group] = rows
     harmful_unsafe = (TestCaseRow.expected == "refuse") & (VerdictRow.safe == False)  # noqa: E712
@@ -105,6 +116,7 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         ],
         "tables": tables,
         "titles": {group: TITLES[group] for group in tables},
+        "language_gap": _language_gap(scores),
         "examples": {
             "unsafe": _examples(engine, run, judge,
                                 harmful_unsafe & (AttemptRow.status == "ok"), tier),

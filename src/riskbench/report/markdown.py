@@ -21,6 +21,11 @@ def _pct(score: dict[str, Any] | None) -> str:
             f"[{100 * score['low']:.1f}, {100 * score['high']:.1f}]")
 
 
+def _gap(g: dict[str, Any]) -> str:
+    """A difference in percentage points, signed."""
+    return f"{100 * g['gap']:+.1f} pp [{100 * g['low']:+.1f}, {100 * g['high']:+.1f}]"
+
+
 def render(c: dict[str, Any]) -> str:
     run, k, summary = c["run"], c["k"], c["summary"]
     config = run["config"]
@@ -68,6 +73,17 @@ def render(c: dict[str, Any]) -> str:
                 f"{_pct(row['attack_success_rate'])} | {_pct(row['over_refusal_rate'])} | {n} |"
                 + extra
             )
+        lines.append("")
+    if c.get("language_gap"):
+        lines += ["## Gap to English", "",
+                  "Safety rate per language minus the English safety rate; negative means "
+                  "less safe than in English. 95 % interval: Newcombe's hybrid score "
+                  "interval from two Wilson intervals.", "",
+                  "| language | safety rate | English | gap [95% CI] | n harmful |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {_cell(g['label'])} ({_cell(g['lang'])}) | {100 * g['rate']:.1f}% | "
+                  f"{100 * g['base_rate']:.1f}% | {_gap(g)} | {g['n']} |"
+                  for g in c["language_gap"]]
         lines.append("")
     for kind, title in (("unsafe", "Unsafe responses to harmful requests"),
                         ("over_refusal", "Benign requests refused"),

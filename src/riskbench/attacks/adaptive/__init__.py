@@ -1,6 +1,7 @@
-"""Adaptive attacks: attacker and judge models in the loop (PAIR, TAP, Crescendo)."""
+"""Attacks with helper models in the loop: adaptive searches with attacker and judge models
+(PAIR, TAP, Crescendo) and the translation attack with a translator model."""
 
-from riskbench.attacks.adaptive import crescendo, pair, tap  # noqa: F401
+from riskbench.attacks.adaptive import crescendo, pair, tap, translate  # noqa: F401
 from riskbench.attacks.adaptive.base import AdaptiveAttack, AdaptiveResult, adaptive_attacks
 
 __all__ = ["AdaptiveAttack", "AdaptiveResult", "adaptive_attacks"]
