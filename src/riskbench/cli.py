@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from riskbench import pipeline
+from riskbench.atomic import write_atomic
 from riskbench.cli_monitor import models_app, monitor_app
 from riskbench.errors import RunInterrupted, UsageError
 from riskbench.types import RunConfig
@@ -237,12 +236,7 @@ def judge_cmd(
     """Judge responses you already have (JSONL lines with prompt and response)."""
     records = _read_judge_input(input_path)
     rows = pipeline.judge_records(records, _csv(judge), judge_model)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, output)
+    write_atomic(output, (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
@@ -325,15 +319,8 @@ def build(
     from riskbench.suites import builders
 
     suite = builders.get(name)(cyberseceval, quick)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        for item in suite.items:
-            fh.write(json.dumps(item.to_json(), ensure_ascii=False) + "\n")
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, output)
+    write_atomic(output, (json.dumps(item.to_json(), ensure_ascii=False) + "\n"
+                          for item in suite.items))
     for title, field in (("scenario", "scenario"), ("language", "prog_lang"),
                          ("attack", "attack"), ("category", "category")):
         counts: dict[str, int] = {}

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from riskbench.atomic import write_atomic
 from riskbench.metrics import RunScores
 from riskbench.report import content, html, markdown
 from riskbench.types import Run
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Readers never see half a report: write a temporary file, then rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+_write_atomic = write_atomic
 
 
 def write_reports(engine: Engine, run: Run, scores: RunScores, out_dir: Path,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -212,8 +211,4 @@ def write_monitor_report(models: Sequence[ModelInfo], scores: Sequence[DomainSco
             path = out_dir / f"{d['name']}_{kind}.svg"
             _write_atomic(path, svg)
             paths[f"{d['name']}_{kind}"] = path
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in paths.values():  # readable like any file the user writes (mkstemp: 0600)
-        os.chmod(path, 0o666 & ~umask)
     return paths
