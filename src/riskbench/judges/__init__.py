@@ -10,6 +10,11 @@ from riskbench.judges import (  # noqa: F401  (register)
     rubrics,
 )
 from riskbench.judges.base import Ask, Judge, JudgeContext, LocalJudge, judges, safe_for
+from riskbench.judges.code import (  # noqa: F401  (register)
+    code_safety,
+    insecure,
+    malicious_capability,
+)
 from riskbench.judges.refusal import classify
 
 
