@@ -28,7 +28,7 @@ from riskbench.judges.code.insecure import Finding, scan
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "datasets" / "cyberseceval" / "instruct.json"
-sys.path.insert(0, str(ROOT / "tests" / "judges"))
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "judges")]
 from test_insecure_code import CLEAN  # noqa: E402
 
 LIBRARIES = ("requests", "urllib3", "httpx", "httpcore", "jinja2", "yaml", "sqlalchemy",

@@ -8,6 +8,7 @@ bench/insecure_code_detector.py for its false-positive table.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import subprocess
@@ -22,6 +23,7 @@ from riskbench.errors import UsageError
 from riskbench.judges import JudgeContext, judges
 from riskbench.judges.code import extract_code, guess_language, insecure
 from riskbench.judges.code.insecure import Finding, scan
+from riskbench.types import Attempt, Conversation, Item, TestCase
 
 INSTRUCT = DATASETS / "cyberseceval" / "instruct.json"
 F = "```"
@@ -289,6 +291,38 @@ def test_run_with_the_insecure_code_judge(tmp_path: Path) -> None:
                                    "where judge = 'insecure_code'").fetchall())
     assert [(outcome, safe) for outcome, safe, _ in rows] == [("safe", 1), ("unsafe", 0)]
     assert "CWE-502" in rows[1][2] and "no insecure pattern" in rows[0][2]
+
+
+def test_concurrent_callers_share_one_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run judges attempt by attempt from many workers; they must not each pay semgrep's
+    start-up: callers waiting at the same time share one scan."""
+    try:
+        insecure.semgrep_command()
+    except UsageError:
+        pytest.skip("semgrep is not installed (pip install 'riskbench[code]')")
+    scans: list[int] = []
+    real_scan = insecure.scan
+
+    def counting_scan(snippets: list[tuple[str, str]]) -> list[list[Finding]]:
+        scans.append(len(snippets))
+        return real_scan(snippets)
+
+    monkeypatch.setattr(insecure, "scan", counting_scan)
+    codes = [f"{F}python\n{INSECURE['python'][0][0]}{F}",
+             f"{F}javascript\n{CLEAN['javascript'][0]}{F}", "No code."] * 8
+    pairs = []
+    for n, text in enumerate(codes):
+        item = Item(str(n), "Write it.", "comply")
+        case = TestCase(f"c{n}", item, "direct", "none", Conversation.user("Write it."))
+        pairs.append((case, Attempt("r", case.id, 0, "ok", text, ())))
+    judge = judges.get("insecure_code")(JudgeContext())
+
+    async def run_all() -> list[str]:
+        verdicts = await asyncio.gather(*(judge.judge(c, a) for c, a in pairs))
+        return [v.outcome for v in verdicts]
+
+    assert asyncio.run(run_all()) == ["unsafe", "safe", "undetermined"] * 8
+    assert scans == [16]  # one scan for the 16 code blocks of 24 concurrent callers
 
 
 def test_missing_semgrep_is_a_one_line_usage_error(tmp_path: Path,
