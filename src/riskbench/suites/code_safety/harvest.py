@@ -9,6 +9,7 @@ Run `python -m riskbench.suites.code_safety.harvest` on a machine that has the f
 from __future__ import annotations
 
 import sys
+import sysconfig
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -54,13 +55,20 @@ def spread(found: list[Any], n: int) -> list[Any]:
     return [found[round(k * (len(found) - 1) / max(1, n - 1))] for k in range(n)]
 
 
+def _root(root: str) -> Path:
+    """`{site-packages}` is this Python's package folder, `~` the home folder: no machine
+    path is stored."""
+    site = sysconfig.get_paths()["purelib"]
+    return Path(root.replace("{site-packages}", site)).expanduser()
+
+
 def harvest() -> list[dict[str, Any]]:
     sources = yaml.safe_load((DATA / "harvest.yaml").read_text(encoding="utf-8"))
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for source in sources:
         for rel in source["files"]:
-            path = Path(source["root"]) / rel
+            path = _root(source["root"]) / rel
             if not path.is_file():
                 print(f"skipped (not on this machine): {path}", file=sys.stderr)
                 continue
