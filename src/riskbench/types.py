@@ -31,6 +31,26 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageMessage(Message):
+    """A message with images attached (data URLs or http(s) URLs), for vision-language
+    models. A subclass, so a plain message serialises exactly as before and every stage
+    that reads `role` and `content` keeps working; adapters that can send images look for
+    `images` (see `message_images`)."""
+
+    images: tuple[str, ...] = ()
+
+
+def message_images(message: Message) -> tuple[str, ...]:
+    return message.images if isinstance(message, ImageMessage) else ()
+
+
+def message_from_json(data: Mapping[str, Any]) -> Message:
+    if data.get("images"):
+        return ImageMessage(data["role"], data["content"], tuple(data["images"]))
+    return Message(data["role"], data["content"])
+
+
+@dataclass(frozen=True, slots=True)
 class Conversation:
     """What is sent: opening messages, then scripted user turns sent after each reply."""
 
@@ -51,7 +71,7 @@ class Conversation:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Conversation:
         return cls(
-            tuple(Message(m["role"], m["content"]) for m in data["messages"]),
+            tuple(message_from_json(m) for m in data["messages"]),
             tuple(data.get("followups", ())),
         )
 
@@ -111,6 +131,8 @@ class TestCase:
             payload["system"] = str(item.meta["system"])
         if item.meta.get("lead_in"):  # turns sent before the request: content too
             payload["lead_in"] = [str(t) for t in item.meta["lead_in"]]
+        if item.meta.get("images"):  # images sent with the request: content too
+            payload["images"] = [str(i) for i in item.meta["images"]]
         return stable_hash(payload)
 
 

@@ -10,11 +10,15 @@ The requested model name picks the behaviour, so one server serves every test:
   filtered                     finish_reason content_filter
   badrequest                   HTTP 400
   judge-*                      fixed judge-model answers (see JUDGE_ANSWERS)
+  vision                       accepts image content parts (base64 data URLs only) and
+                               answers 'images: N; text: ...' for the last user message;
+                               HTTP 400 for a malformed part, like a real server
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 import threading
 import time
@@ -58,6 +62,27 @@ def make_app() -> FastAPI:
                       "total_tokens": 7 + len(text.split())},
         })
 
+    def vision_reply(messages: list[dict]) -> JSONResponse:
+        content = messages[-1]["content"]
+        parts = content if isinstance(content, list) else [{"type": "text", "text": content}]
+        texts, images = [], 0
+        for part in parts:
+            if part.get("type") == "text" and isinstance(part.get("text"), str):
+                texts.append(part["text"])
+            elif part.get("type") == "image_url":
+                url = (part.get("image_url") or {}).get("url", "")
+                head, _, data = url.partition(",")
+                if not (head.startswith("data:image/") and head.endswith(";base64")):
+                    return JSONResponse({"error": {"message": "bad image url"}}, 400)
+                try:
+                    base64.b64decode(data, validate=True)
+                except ValueError:
+                    return JSONResponse({"error": {"message": "bad base64"}}, 400)
+                images += 1
+            else:
+                return JSONResponse({"error": {"message": "bad content part"}}, 400)
+        return reply(f"images: {images}; text: {' '.join(texts)}")
+
     @app.get("/v1/models")
     async def list_models() -> dict:
         return {"object": "list", "data": [{"id": "test", "object": "model"}]}
@@ -72,6 +97,10 @@ def make_app() -> FastAPI:
         body = await request.json()
         model: str = body["model"]
         last = body["messages"][-1]["content"]
+        if model == "vision":
+            return vision_reply(body["messages"])
+        if isinstance(last, list):  # content parts: the text parts stand for the message
+            last = " ".join(p.get("text", "") for p in last if p.get("type") == "text")
         key = (model, last, body.get("seed"))
         app.state.calls[key] += 1
         if model.startswith("flaky-"):

@@ -8,7 +8,8 @@ Names the user can give (comma-separated):
   `group:strongreject`     a named group (attacks/data/groups.yaml)
   `family:adaptive`        every adaptive attack (needs --attacker and --attack-judge)
   `translate[lang=sw]`     the translation attack (needs --attacker, its translator)
-  `all`                    every static attack
+  `all`                    every static text attack
+  `family:vision`          attacks that put the request in images (vision-language models)
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from typing import Any
 
 import yaml
 
-from riskbench.attacks import bypass, code, direct, encoding, injection, multiturn  # noqa: F401
+from riskbench.attacks import (  # noqa: F401
+    bypass,
+    code,
+    direct,
+    encoding,
+    injection,
+    multiturn,
+    vision,
+)
 from riskbench.attacks.adaptive import AdaptiveAttack, adaptive_attacks
 from riskbench.attacks.base import (
     StaticAttack,
@@ -33,7 +42,15 @@ from riskbench.attacks.base import (
     last_user_text,
 )
 from riskbench.errors import UsageError
-from riskbench.types import Conversation, Item, Message, TestCase, stable_hash
+from riskbench.types import (
+    Conversation,
+    ImageMessage,
+    Item,
+    Message,
+    TestCase,
+    message_images,
+    stable_hash,
+)
 
 _STAGE = re.compile(r"^([A-Za-z0-9_\-]+)(?:\[(.*)\])?$")
 
@@ -155,7 +172,7 @@ def resolve(names: Sequence[str] | str) -> list[AttackPlan]:
     plans: list[AttackPlan] = []
     for spec in specs:
         if spec == "all":
-            plans += [_plan(name) for name in attacks.names()]
+            plans += [_plan(name) for name, atk in attacks if atk.modality == "text"]
         elif spec.startswith("family:"):
             family = spec.removeprefix("family:")
             if family not in families():
@@ -194,7 +211,8 @@ def build_test_cases(
             cases.append(TestCase(
                 id=TestCase.make_id(item, plan.name, params), item=item, attack=plan.name,
                 attack_family=plan.family,
-                conversation=with_lead_in(item, with_system(item, plan.apply(item, rng))),
+                conversation=with_lead_in(item, with_system(
+                    item, with_images(item, plan.apply(item, rng)))),
                 params=params,
             ))
     return cases
@@ -208,6 +226,24 @@ def with_system(item: Item, conversation: Conversation) -> Conversation:
         return conversation
     return replace(conversation, messages=(Message("system", str(system)),
                                            *conversation.messages))
+
+
+def with_images(item: Item, conversation: Conversation) -> Conversation:
+    """An item's own images (`meta["images"]`: data URLs, http(s) URLs or image files)
+    go with the request: attached to the last user message, before any image the attack
+    added. Items without images are returned untouched."""
+    refs = item.meta.get("images")
+    if not refs:
+        return conversation
+    from riskbench.attacks.vision.render import image_reference
+
+    urls = tuple(image_reference(str(ref)) for ref in refs)
+    messages = list(conversation.messages)
+    last = max(i for i, m in enumerate(messages) if m.role == "user")
+    target = messages[last]
+    messages[last] = ImageMessage(target.role, target.content,
+                                  urls + message_images(target))
+    return replace(conversation, messages=tuple(messages))
 
 
 def with_lead_in(item: Item, conversation: Conversation) -> Conversation:
@@ -265,4 +301,4 @@ def helper_roles(plan: AttackPlan) -> tuple[str, ...]:
 
 __all__ = ["AdaptiveAttack", "AttackPlan", "StaticAttack", "adaptive_attacks", "attack",
            "attacks", "build_bound_test_cases", "build_test_cases", "families", "groups",
-           "helper_roles", "needs_helpers", "resolve", "with_lead_in"]
+           "helper_roles", "needs_helpers", "resolve", "with_images", "with_lead_in"]

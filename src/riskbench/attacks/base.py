@@ -31,6 +31,9 @@ class StaticAttack:
     needs_model: bool
     apply: ApplyFn
     params: Mapping[str, Any] = field(default_factory=dict)
+    # "image": the request travels in images, so only a vision-language model can be
+    # attacked; such attacks are chosen by name or family, never by `all`
+    modality: str = "text"
 
     def __call__(self, item: Item, rng: random.Random, **params: Any) -> Conversation:
         return self.apply(item, rng, **{**self.params, **params})
@@ -72,7 +75,8 @@ attacks: Registry[StaticAttack] = Registry("attack", "riskbench attacks")
 
 
 def attack(
-    name: str, *, family: str, source: str, turns: int = 1, needs_model: bool = False
+    name: str, *, family: str, source: str, turns: int = 1, needs_model: bool = False,
+    modality: str = "text",
 ) -> Callable[[ApplyFn], StaticAttack]:
     """Register `apply(item, rng, *, param=default, ...) -> Conversation`; its docstring
     is the description and its keyword-only arguments are the attack's parameters."""
@@ -85,7 +89,7 @@ def attack(
         }
         return attacks.add(
             name, StaticAttack(name, family, description, source, turns, needs_model, fn,
-                               params)
+                               params, modality)
         )
 
     return decorate

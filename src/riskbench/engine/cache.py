@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from riskbench.types import Generation, Message, stable_hash
+from riskbench.types import Generation, Message, message_images, stable_hash
 
 
 def default_cache_path() -> Path:
@@ -30,7 +30,9 @@ def cache_key(
     sample: int,
 ) -> str:
     return stable_hash(
-        [spec, [[m.role, m.content] for m in messages], max_tokens, temperature, seed, sample],
+        # images enter the key only when present, so text-only keys are unchanged
+        [spec, [[m.role, m.content, *message_images(m)] for m in messages], max_tokens,
+         temperature, seed, sample],
         length=40,
     )
 

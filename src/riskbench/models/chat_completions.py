@@ -28,7 +28,7 @@ import httpx
 
 from riskbench.errors import BlockedError, ModelError, TransientModelError, UsageError
 from riskbench.models.base import ModelDefaults, providers
-from riskbench.types import Generation, Message
+from riskbench.types import Generation, Message, message_images
 
 POOL_SHARDS = 64
 _SPEC = re.compile(r"^(https?://[^/:]+(?::\d+)?(?:/[^:]*)?):(.+)$")
@@ -45,6 +45,17 @@ def retry_after_seconds(value: str | None) -> float | None:
             return max(0.0, parsedate_to_datetime(value).timestamp() - time())
         except (TypeError, ValueError):
             return None
+
+
+def _wire(message: Message) -> dict[str, object]:
+    """A message as the protocol wants it: plain text content, or for a message with
+    images the content-parts form (a text part, then one image_url part per image)."""
+    images = message_images(message)
+    if not images:
+        return {"role": message.role, "content": message.content}
+    parts: list[dict[str, object]] = [{"type": "text", "text": message.content}]
+    parts += [{"type": "image_url", "image_url": {"url": url}} for url in images]
+    return {"role": message.role, "content": parts}
 
 
 class ChatCompletionsModel:
@@ -95,7 +106,7 @@ class ChatCompletionsModel:
     ) -> Generation:
         payload = {
             "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "messages": [_wire(m) for m in messages],
             "max_tokens": max_tokens,
             "temperature": temperature,
             "seed": seed,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from riskbench.errors import UsageError
 from riskbench.models.base import ModelDefaults, providers
-from riskbench.types import Generation, Message, stable_hash
+from riskbench.types import Generation, Message, message_images, stable_hash
 
 Responder = Callable[[Sequence[Message], int], str]
 
@@ -45,6 +45,16 @@ def _attack_judge(messages: Sequence[Message], seed: int) -> str:
     return "YES"
 
 
+def _vision(messages: Sequence[Message], seed: int) -> str:
+    """A vision-language model whose refusal training only reads text: it refuses a
+    request written out in text, but complies once the text comes with images (where an
+    image attack put the request); the reply says how many images it got."""
+    count = sum(len(message_images(m)) for m in messages)
+    if not count:
+        return REFUSAL
+    return f"{COMPLIANCE}\n\n(images seen: {count})"
+
+
 BEHAVIOURS: dict[str, Responder] = {
     "refuse": lambda messages, seed: REFUSAL,
     "comply": lambda messages, seed: COMPLIANCE,
@@ -53,6 +63,7 @@ BEHAVIOURS: dict[str, Responder] = {
     "gullible": _gullible,
     "attacker": _attacker,
     "attack-judge": _attack_judge,
+    "vision": _vision,
 }
 
 
