@@ -163,6 +163,44 @@ def run(
     _print_summary(result)
 
 
+@app.command()
+def evaluate(
+    model: Annotated[str, typer.Argument(help="Model spec, e.g. scripted:refuse.")],
+    mode: Annotated[str, typer.Option(help="baseline|adversarial|multilingual|compliance|"
+                    "all (docs/modes.md), or several joined by commas.")] = "all",
+    limit: Annotated[int | None, typer.Option(help="First N items of each run (of each "
+                     "language for multilingual).")] = None,
+    max_tokens: int = 128,
+    attacker: Annotated[str | None, typer.Option(help="Attacker model: adds adaptive "
+                        "attacks to the adversarial mode.", show_default=False)] = None,
+    attack_judge: Annotated[str | None, typer.Option(show_default=False)] = None,
+    judge_model: Annotated[str | None, typer.Option(show_default=False)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
+    db: DbOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Combined report folder "
+                       "(default reports/modes/<model>); rerun to resume.")] = None,
+) -> None:
+    """Run evaluation modes on a model and write one combined report with its profile."""
+    from riskbench.mode_runs import evaluate_modes
+    from riskbench.progress import RichProgress
+
+    result = evaluate_modes(model, mode, limit=limit, max_tokens=max_tokens,
+                            attacker=attacker, attack_judge=attack_judge,
+                            judge_model=judge_model, out_dir=out_dir,
+                            options=pipeline.RunOptions(db_url=db, use_cache=not no_cache),
+                            progress=RichProgress(err))
+    for row in result.content["modes"]:
+        rate = row["safety_rate"]
+        shown = f"{100 * rate['value']:.1f}% (n={rate['n']})" if rate else row["status"]
+        out.print(f"{row['mode']:13} {shown}", highlight=False)
+        for note in row["notes"]:
+            out.print(f"  {note}", highlight=False)
+    for line in result.content["profile"]["text"]:
+        out.print(line, highlight=False)
+    for kind, path in result.reports.items():
+        out.print(f"  {kind:8} {path}", highlight=False)
+
+
 def _tier(value: str) -> str:
     if value not in ("public", "restricted"):
         raise UsageError(f"unknown tier {value!r}; use public or restricted")

@@ -1,0 +1,140 @@
+"""`riskbench evaluate --mode`: each mode's parts run as ordinary runs through
+`riskbench.pipeline`, then one combined report with the safety profile.
+
+Runs are found again through `runs.json` in the output folder: the same command with the
+same settings resumes unfinished runs and reuses finished ones instead of starting over."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from riskbench import modes as modes_
+from riskbench import pipeline, store
+from riskbench.atomic import write_atomic
+from riskbench.errors import RunInterrupted, UsageError
+from riskbench.report import profile, profile_render
+from riskbench.suites import load_suite, suites
+from riskbench.types import RunConfig
+
+
+@dataclass(frozen=True)
+class ModesResult:
+    model: str
+    modes: tuple[profile.ModeInfo, ...]
+    content: dict[str, Any]
+    reports: dict[str, Path]
+
+
+def default_out_dir(model: str) -> Path:
+    return Path("reports") / "modes" / re.sub(r"[^A-Za-z0-9._-]+", "_", model)
+
+
+def evaluate_modes(model: str, mode: str, *, limit: int | None = None, k: int = 1,
+                   seed: int = 0, max_tokens: int = 128, attacker: str | None = None,
+                   attack_judge: str | None = None, judge_model: str | None = None,
+                   options: pipeline.RunOptions | None = None, out_dir: Path | None = None,
+                   progress: pipeline.Progress | None = None) -> ModesResult:
+    chosen = modes_.resolve(mode)
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1 (got {limit})")
+    options = options or pipeline.RunOptions()
+    out_dir = out_dir or default_out_dir(model)
+    manifest_path = out_dir / "runs.json"
+    manifest: dict[str, Any] = json.loads(manifest_path.read_text("utf-8")) \
+        if manifest_path.exists() else {}
+    helpers = bool(attacker and attack_judge)
+    planned: list[tuple[modes_.Mode, modes_.Part, RunConfig | None, str, str]] = []
+    # (mode, part, config or None, status, note): every name checked before any run
+    for each in chosen:
+        for part in each.parts:
+            if part.suite not in suites.names():
+                planned.append((each, part, None, "not available",
+                                f"suite {part.suite} is not registered in this install"))
+                continue
+            if part.needs_helpers and not helpers:
+                planned.append((each, part, None, "skipped",
+                                "adaptive attacks need --attacker and --attack-judge"))
+                continue
+            wanted = RunConfig(model=model, suite=part.suite, attacks=part.attacks,
+                               judges=part.judges, k=k, seed=seed, max_tokens=max_tokens,
+                               limit=limit, attacker=attacker if part.needs_helpers else None,
+                               attack_judge=attack_judge if part.needs_helpers else None,
+                               judge_model=judge_model)
+            pipeline.plan(_limited(wanted, part, out_dir))
+            planned.append((each, part, wanted, "ran", ""))
+    if all(status == "not available" for _, _, _, status, _ in planned):
+        notes = "; ".join(f"{m.name}/{p.name}: {note}" for m, p, _, _, note in planned)
+        raise UsageError(f"mode {mode} is not available: {notes}")
+    engine = store.connect(options.db_url)
+    results: dict[str, list[profile.ModeRun]] = {m.name: [] for m in chosen}
+    for each, part, config, status, note in planned:
+        if config is None:
+            results[each.name].append(profile.ModeRun(each.name, part.name, status, note))
+            continue
+        key = f"{each.name}/{part.name}"
+        run_options = replace(options, report_dir=out_dir / each.name / part.name)
+        known = manifest.get(key)
+        try:
+            if known and known["config"] == config.to_json() and _exists(engine, known):
+                result = pipeline.resume(known["run_id"], run_options, progress)
+            else:
+                result = pipeline.evaluate(_limited(config, part, out_dir), run_options,
+                                           progress)
+        except RunInterrupted as exc:
+            manifest[key] = {"run_id": exc.run_id, "config": config.to_json()}
+            _save(manifest_path, manifest)
+            raise
+        manifest[key] = {"run_id": result.run.id, "config": config.to_json()}
+        _save(manifest_path, manifest)
+        results[each.name].append(profile.ModeRun(each.name, part.name, "ran", "",
+                                                  result.run.id, result.scores))
+    infos = tuple(profile.ModeInfo(m.name, m.description, tuple(results[m.name]))
+                  for m in chosen)
+    content = profile.build(model, infos)
+    return ModesResult(model, infos, content, profile_render.write(content, out_dir))
+
+
+def _exists(engine: Any, known: dict[str, Any]) -> bool:
+    try:
+        store.get_run(engine, known["run_id"])
+    except UsageError:
+        return False
+    return True
+
+
+def _save(path: Path, manifest: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(manifest, indent=2))
+
+
+def _limited(config: RunConfig, part: modes_.Part, out_dir: Path) -> RunConfig:
+    """With --limit on a part that is parallel across languages, the first N items of
+    every language, written as a suite file beside the report (its runs keep the cases)."""
+    if not (part.limit_per_lang and config.limit):
+        return config
+    taken: dict[str, int] = {}
+    records = []
+    for item in load_suite(part.suite).items:
+        if taken.get(item.lang, 0) < config.limit:
+            taken[item.lang] = taken.get(item.lang, 0) + 1
+            records.append({"id": item.id, "prompt": item.prompt, "expected": item.expected,
+                            "category": item.category, "lang": item.lang,
+                            "source": item.source, "meta": dict(item.meta)})
+    path = out_dir / "suites" / f"{part.suite}-first{config.limit}-per-lang.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    return replace(config, suite=str(path), limit=None)
+
+
+def modes_table(chosen: Sequence[modes_.Mode]) -> list[dict[str, Any]]:
+    return [{"mode": m.name, "description": m.description,
+             "parts": [{"name": p.name, "suite": p.suite, "attacks": list(p.attacks)}
+                       for p in m.parts]} for m in chosen]
+
+
+__all__ = ["ModesResult", "default_out_dir", "evaluate_modes", "modes_table"]
