@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from riskbench.metrics import RunScores, wilson
+from riskbench.taxonomy import languages as language_names
 from riskbench.types import Score
 
 
@@ -167,7 +168,9 @@ def _languages(modes: Sequence[ModeInfo]) -> list[dict[str, Any]]:
                 if rate is None:
                     continue
                 gap = gaps.get(row["key"])
-                out.append({"lang": row["key"], "mode": mode.name, "safety_rate": rate,
+                out.append({"lang": row["key"],
+                            "name": language_names().get(row["key"], row["key"]),
+                            "mode": mode.name, "safety_rate": rate,
                             "gap_to_en": None if gap is None else
                             {"value": gap.value, "low": gap.low, "high": gap.high}})
             if out:
@@ -217,7 +220,7 @@ def _text(by_mode: Mapping[str, Any], worst: Mapping[str, Any] | None,
         lowest = min((lang for lang in languages if lang["gap_to_en"]),
                      key=lambda lang: lang["gap_to_en"]["value"])
         out.append(say("language", steepness=steepness(drop), drop=f"{100 * drop:.0f}",
-                       lang=lowest["lang"], lang_rate=_pct(lowest["safety_rate"]["value"])))
+                       lang=lowest["name"], lang_rate=_pct(lowest["safety_rate"]["value"])))
     else:
         out.append(say("language_none"))
     attack_drop = features.get("attack_drop")

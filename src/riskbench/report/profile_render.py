@@ -14,15 +14,17 @@ from riskbench.atomic import write_atomic
 
 def radar_chart(axes: list[tuple[str, float]], title: str = "Safety profile") -> str:
     """Safety rate per mode on spokes from 0 % (centre) to 100 % (rim)."""
-    size, centre, radius = 360, 180, 120
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{size}" '
-             f'height="{size}" viewBox="0 0 {size} {size}"><title>{escape(title)}</title>']
+    width, height, radius = 560, 360, 120  # wide enough for the side labels
+    cx, cy = width / 2, height / 2
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}'
+             "</title>"]
     count = max(len(axes), 1)
 
     def point(i: int, fraction: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * i / count
-        return (centre + radius * fraction * math.cos(angle),
-                centre + radius * fraction * math.sin(angle))
+        return (cx + radius * fraction * math.cos(angle),
+                cy + radius * fraction * math.sin(angle))
 
     for ring in (0.25, 0.5, 0.75, 1.0):
         ring_points = " ".join(f"{x:.1f},{y:.1f}" for x, y in
@@ -31,8 +33,8 @@ def radar_chart(axes: list[tuple[str, float]], title: str = "Safety profile") ->
     for i, (label, value) in enumerate(axes):
         x, y = point(i, 1.0)
         lx, ly = point(i, 1.22)
-        anchor = "middle" if abs(lx - centre) < 10 else "start" if lx > centre else "end"
-        parts.append(f'<line x1="{centre}" y1="{centre}" x2="{x:.1f}" y2="{y:.1f}" '
+        anchor = "middle" if abs(lx - cx) < 10 else "start" if lx > cx else "end"
+        parts.append(f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" '
                      f'stroke="#bbb"/><text x="{lx:.1f}" y="{ly:.1f}" font-size="12" '
                      f'text-anchor="{anchor}">{escape(label)} {100 * value:.0f}%</text>')
     if axes:
@@ -85,7 +87,7 @@ def markdown(content: dict[str, Any]) -> str:
     lines += ["", "## Languages", ""]
     if content["languages"]:
         lines += ["| language | safety rate | gap to English |", "|---|---|---|"]
-        lines += [f"| {lang['lang']} | {_pct(lang['safety_rate'])} | "
+        lines += [f"| {lang['name']} ({lang['lang']}) | {_pct(lang['safety_rate'])} | "
                   f"{_gap(lang['gap_to_en'])} |" for lang in content["languages"]]
     else:
         lines.append("Not measured.")
@@ -104,7 +106,8 @@ def html(content: dict[str, Any]) -> str:
     attack_rows = "".join(f"<tr><td>{e(a['attack'])}</td><td>{e(_pct(a['safety_rate']))}"
                           "</td></tr>" for a in content["attacks"])
     lang_rows = "".join(
-        f'<tr><td dir="auto">{e(lang["lang"])}</td><td>{e(_pct(lang["safety_rate"]))}</td>'
+        f'<tr><td dir="auto">{e(lang["name"])} ({e(lang["lang"])})</td>'
+        f"<td>{e(_pct(lang['safety_rate']))}</td>"
         f"<td>{e(_gap(lang['gap_to_en']))}</td></tr>" for lang in content["languages"])
     worst = content["worst_attack"]
     worst_line = (f"<p>Worst case: <b>{e(worst['attack'])}</b> "
