@@ -130,3 +130,24 @@ def test_bad_mode_is_one_line_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "unknown mode 'nosuch'" in done.stderr
     assert not (tmp_path / "reports").exists()
+
+
+def test_rerun_finishes_a_partly_done_run(tmp_path: Path) -> None:
+    """Attempts lost to an interruption are sent again into the same run, nothing else."""
+    import sqlite3
+
+    first = _run(tmp_path, "scripted:alternate", "multilingual", limit=2)
+    [run] = first.content["modes"][0]["runs"]
+    with sqlite3.connect(tmp_path / "r.db") as conn:
+        conn.execute("delete from verdicts where run_id = ? and test_case_id in (select "
+                     "test_case_id from attempts where run_id = ? limit 5)",
+                     (run["run_id"], run["run_id"]))
+        conn.execute("delete from attempts where run_id = ? and test_case_id not in "
+                     "(select test_case_id from verdicts where run_id = ?)",
+                     (run["run_id"], run["run_id"]))
+        left = conn.execute("select count(*) from attempts where run_id = ?",
+                            (run["run_id"],)).fetchone()[0]
+    assert left == 24 - 5
+    second = _run(tmp_path, "scripted:alternate", "multilingual", limit=2)
+    assert second.content["modes"][0]["runs"] == [run]
+    assert second.content["modes"][0]["safety_rate"] == first.content["modes"][0]["safety_rate"]
