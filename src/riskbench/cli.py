@@ -13,6 +13,7 @@ from rich.table import Table
 
 from riskbench import pipeline
 from riskbench.atomic import write_atomic
+from riskbench.cli_compliance import compliance
 from riskbench.cli_monitor import models_app, monitor_app
 from riskbench.errors import RunInterrupted, UsageError
 from riskbench.types import RunConfig
@@ -444,6 +445,7 @@ def judges() -> None:
     out.print(table)
 
 
+app.command("compliance")(compliance)
 app.add_typer(models_app, name="models")
 app.add_typer(monitor_app, name="monitor")
 

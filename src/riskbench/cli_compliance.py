@@ -1,0 +1,68 @@
+"""`riskbench compliance`: a thin layer over `riskbench.compliance`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from riskbench.errors import UsageError
+
+out = Console()
+
+_STYLE = {"pass": "green", "fail": "red", "insufficient": "yellow", "measured": "cyan",
+          "not covered": "dim"}
+
+
+def compliance(
+    run_ids: Annotated[list[str] | None, typer.Argument(
+        metavar="[RUN_ID]...", help="Stored runs whose evidence counts together.",
+        show_default=False)] = None,
+    framework: Annotated[str, typer.Option(
+        "--framework", help="tc260, eu_ai_act, nist_ai_600_1 or owasp_llm_2025.")] = "tc260",
+    latest: Annotated[bool, typer.Option("--latest", help="The newest run.")] = False,
+    judge: Annotated[str | None, typer.Option(
+        "--judge", help="Judge whose verdicts count (default: each run's first).",
+        show_default=False)] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (default "
+                  "sqlite:///riskbench.db, or $RISKBENCH_DB).", show_default=False)] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for compliance-<framework>.md/.html/.json (default "
+        "reports/<run id>, or reports/compliance for several runs).",
+        show_default=False)] = None,
+    list_frameworks: Annotated[bool, typer.Option(
+        "--list", help="List the frameworks and stop.")] = False,
+) -> None:
+    """A clause-by-clause compliance table of stored runs against a regulatory framework:
+    evidence, measured rate with its interval, threshold, pass / fail / not covered."""
+    from riskbench import compliance as api
+    from riskbench.compliance.render import evidence, measured, summary_line, threshold
+
+    if list_frameworks:
+        for name in api.frameworks.names():
+            spec = api.get_framework(name)
+            out.print(f"{name:16} {spec.title} ({len(spec.clauses)} clauses)")
+        return
+    api.get_framework(framework)  # a bad name fails before anything else
+    if latest and run_ids:
+        raise UsageError("give run ids or --latest, not both")
+    ids = ["latest"] if latest else list(run_ids or [])
+    table = api.evaluate_compliance(framework, ids, db, judge)
+    folder = out_dir or Path("reports") / (table.runs[0]["id"] if len(table.runs) == 1
+                                           else "compliance")
+    paths = api.write_compliance(table, folder)
+    view = Table(title=f"{table.framework.title}: " + ", ".join(r["id"] for r in table.runs))
+    for name in ("clause", "title", "evidence", "measured", "threshold", "status"):
+        view.add_column(name, overflow="fold")
+    for row in table.rows:
+        style = _STYLE.get(row.status, "")
+        view.add_row(row.clause.id, row.clause.title, evidence(row), measured(row),
+                     threshold(row), f"[{style}]{row.status}[/{style}]" if style
+                     else row.status)
+    out.print(view)
+    out.print(f"summary: {summary_line(table)}")
+    for kind, path in paths.items():
+        out.print(f"  {kind:8} {path}")
