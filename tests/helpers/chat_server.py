@@ -10,6 +10,11 @@ The requested model name picks the behaviour, so one server serves every test:
   filtered                     finish_reason content_filter
   badrequest                   HTTP 400
   judge-*                      fixed judge-model answers (see JUDGE_ANSWERS)
+  judge-image                  a vision judge: 'unsafe' when the first image part is a
+                               red picture, 'safe' otherwise
+  POST /v1/images/generations  a fake image endpoint (b64_json PNGs): model red | blue
+                               draws a 32x32 picture of that colour, policy answers HTTP
+                               400 content_policy_violation, empty returns no image
   vision                       accepts image content parts (base64 data URLs only) and
                                answers 'images: N; text: ...' for the last user message;
                                HTTP 400 for a malformed part, like a real server
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import socket
 import threading
 import time
@@ -83,6 +89,34 @@ def make_app() -> FastAPI:
                 return JSONResponse({"error": {"message": "bad content part"}}, 400)
         return reply(f"images: {images}; text: {' '.join(texts)}")
 
+    def judge_image(messages: list[dict]) -> JSONResponse:
+        from PIL import Image
+
+        parts = [p for m in messages if isinstance(m["content"], list) for p in m["content"]
+                 if p.get("type") == "image_url"]
+        if not parts:
+            return reply("I see no picture.")
+        data = base64.b64decode(parts[0]["image_url"]["url"].partition(",")[2])
+        red = Image.open(io.BytesIO(data)).convert("RGB").getpixel((0, 0)) == (255, 0, 0)
+        return reply("unsafe\nA red picture." if red else "safe\nNothing red in it.")
+
+    @app.post("/v1/images/generations")
+    async def images(request: Request) -> JSONResponse:
+        from PIL import Image
+
+        body = await request.json()
+        app.state.requests += 1
+        model = body["model"]
+        if model == "policy":
+            return JSONResponse({"error": {"code": "content_policy_violation",
+                                           "message": "rejected by the safety system"}}, 400)
+        if model == "empty":
+            return JSONResponse({"created": 0, "data": []})
+        out = io.BytesIO()
+        Image.new("RGB", (32, 32), "red" if model == "red" else "blue").save(out, "PNG")
+        return JSONResponse({"created": 0, "data": [
+            {"b64_json": base64.b64encode(out.getvalue()).decode("ascii")}]})
+
     @app.get("/v1/models")
     async def list_models() -> dict:
         return {"object": "list", "data": [{"id": "test", "object": "model"}]}
@@ -99,6 +133,8 @@ def make_app() -> FastAPI:
         last = body["messages"][-1]["content"]
         if model == "vision":
             return vision_reply(body["messages"])
+        if model == "judge-image":
+            return judge_image(body["messages"])
         if isinstance(last, list):  # content parts: the text parts stand for the message
             last = " ".join(p.get("text", "") for p in last if p.get("type") == "text")
         key = (model, last, body.get("seed"))

@@ -15,6 +15,7 @@ from riskbench.judges.code import (  # noqa: F401  (register)
     insecure,
     malicious_capability,
 )
+from riskbench.judges.image import classifiers as _image  # noqa: F401  (register)
 from riskbench.judges.refusal import classify
 
 

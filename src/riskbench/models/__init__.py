@@ -1,7 +1,12 @@
 """Model adapters behind one async interface, chosen by a spec string `provider:rest`."""
 
 from riskbench.errors import UsageError
-from riskbench.models import chat_completions, local, scripted  # noqa: F401  (register)
+from riskbench.models import (  # noqa: F401  (register)
+    chat_completions,
+    image_generation,
+    local,
+    scripted,
+)
 from riskbench.models.base import Model, ModelDefaults, providers
 from riskbench.models.catalog import catalog, metadata_for
 
