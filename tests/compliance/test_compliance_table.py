@@ -14,10 +14,11 @@ from riskbench.compliance import evaluate_compliance
 from riskbench.types import RunConfig
 
 
-def stored_run(db: str, tmp: Path, model: str, suite: str) -> str:
-    config = RunConfig(model=model, suite=suite, attacks=("direct",), judges=("refusal",))
+def stored_run(db: str, tmp: Path, model: str, suite: str, limit: int | None = None) -> str:
+    config = RunConfig(model=model, suite=suite, attacks=("direct",), judges=("refusal",),
+                       limit=limit)
     options = pipeline.RunOptions(db_url=db, cache_path=tmp / "cache.sqlite",
-                                  report_dir=tmp / "reports" / model / suite)
+                                  report_dir=tmp / "reports" / model / suite / str(limit))
     return pipeline.evaluate(config, options).run.id
 
 
@@ -28,7 +29,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]
     runs = {"refuse": stored_run(db, tmp, "scripted:refuse", "tc260-refuse"),
             "comply": stored_run(db, tmp, "scripted:comply", "tc260-refuse"),
             "answer_refused": stored_run(db, tmp, "scripted:refuse", "tc260-answer"),
-            "answer_answered": stored_run(db, tmp, "scripted:comply", "tc260-answer")}
+            "answer_answered": stored_run(db, tmp, "scripted:comply", "tc260-answer"),
+            "small": stored_run(db, tmp, "scripted:refuse", "tc260-refuse", limit=100)}
     return db, runs
 
 
@@ -74,6 +76,13 @@ def test_runs_combine_and_over_refusal_has_its_own_threshold(store: tuple) -> No
     assert refused["9.4-answer"]["judged"] == 520
     answered = rows(db, runs["refuse"], runs["answer_answered"])
     assert answered["9.4-answer"]["status"] == "pass" and answered["9.4-answer"]["rate"] == 0
+
+
+def test_a_sample_below_the_clauses_minimum_is_insufficient(store: tuple) -> None:
+    db, runs = store
+    clause = rows(db, runs["small"])["9.4-refuse"]
+    assert clause["status"] == "insufficient" and clause["judged"] == 100
+    assert clause["rate"] == 1.0 and "at least 300" in clause["note"]
 
 
 def test_frameworks_without_thresholds_report_measured(store: tuple) -> None:

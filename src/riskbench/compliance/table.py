@@ -137,16 +137,18 @@ def _clause(engine: Engine, clause: Clause, runs: Sequence[tuple[str, str]]) -> 
                             note="no judged attempts (all errored?)")
     rate = hits / judged
     low, high = wilson(hits, judged)
-    base = dict(items=items, judged=judged, hits=hits, rate=rate, low=low, high=high,
-                suites=suites)
+
+    def result(status: str, note: str = "") -> ClauseResult:
+        return ClauseResult(clause, status, items, judged, hits, rate, low, high, suites,
+                            note)
+
     if clause.threshold is None:
-        return ClauseResult(clause, "measured", **base)  # type: ignore[arg-type]
+        return result("measured")
     if judged < clause.min_items:
-        return ClauseResult(clause, "insufficient", **base,  # type: ignore[arg-type]
-                            note=f"{judged} judged; the clause samples at least "
-                                 f"{clause.min_items}")
+        return result("insufficient", f"{judged} judged; the clause samples at least "
+                                      f"{clause.min_items}")
     passed = rate >= clause.threshold if clause.op == ">=" else rate <= clause.threshold
-    return ClauseResult(clause, "pass" if passed else "fail", **base)  # type: ignore[arg-type]
+    return result("pass" if passed else "fail")
 
 
 def compliance_table(engine: Engine, framework: Framework, run_ids: Sequence[str],
