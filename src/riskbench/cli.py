@@ -180,6 +180,8 @@ def evaluate(
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Combined report folder "
                        "(default reports/modes/<model>); rerun to resume.")] = None,
+    framework: Annotated[str, typer.Option(help="Regulatory framework of the compliance "
+                         "mode's clause table (riskbench compliance --list).")] = "tc260",
 ) -> None:
     """Run evaluation modes on a model and write one combined report with its profile."""
     from riskbench.mode_runs import evaluate_modes
@@ -189,7 +191,7 @@ def evaluate(
                             attacker=attacker, attack_judge=attack_judge,
                             judge_model=judge_model, out_dir=out_dir,
                             options=pipeline.RunOptions(db_url=db, use_cache=not no_cache),
-                            progress=RichProgress(err))
+                            progress=RichProgress(err), framework=framework)
     for row in result.content["modes"]:
         rate = row["safety_rate"]
         shown = f"{100 * rate['value']:.1f}% (n={rate['n']})" if rate else row["status"]

@@ -16,6 +16,7 @@ from typing import Any
 from riskbench import modes as modes_
 from riskbench import pipeline, store
 from riskbench.atomic import write_atomic
+from riskbench.compliance import compliance_table, get_framework, write_compliance
 from riskbench.errors import RunInterrupted, UsageError
 from riskbench.report import profile, profile_render
 from riskbench.suites import load_suite, suites
@@ -38,8 +39,11 @@ def evaluate_modes(model: str, mode: str, *, limit: int | None = None, k: int = 
                    seed: int = 0, max_tokens: int = 128, attacker: str | None = None,
                    attack_judge: str | None = None, judge_model: str | None = None,
                    options: pipeline.RunOptions | None = None, out_dir: Path | None = None,
-                   progress: pipeline.Progress | None = None) -> ModesResult:
+                   progress: pipeline.Progress | None = None,
+                   framework: str = "tc260") -> ModesResult:
     chosen = modes_.resolve(mode)
+    if any(m.name == "compliance" for m in chosen):
+        get_framework(framework)  # a typo fails before any run
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1 (got {limit})")
     options = options or pipeline.RunOptions()
@@ -96,7 +100,13 @@ def evaluate_modes(model: str, mode: str, *, limit: int | None = None, k: int = 
     infos = tuple(profile.ModeInfo(m.name, m.description, tuple(results[m.name]))
                   for m in chosen)
     content = profile.build(model, infos)
-    return ModesResult(model, infos, content, profile_render.write(content, out_dir))
+    reports = profile_render.write(content, out_dir)
+    compliance_runs = [r.run_id for r in results.get("compliance", []) if r.run_id]
+    if compliance_runs:
+        table = compliance_table(engine, get_framework(framework), compliance_runs)
+        for kind, path in write_compliance(table, out_dir).items():
+            reports[f"compliance {kind}"] = path
+    return ModesResult(model, infos, content, reports)
 
 
 def _exists(engine: Any, known: dict[str, Any]) -> bool:

@@ -151,3 +151,23 @@ def test_rerun_finishes_a_partly_done_run(tmp_path: Path) -> None:
     second = _run(tmp_path, "scripted:alternate", "multilingual", limit=2)
     assert second.content["modes"][0]["runs"] == [run]
     assert second.content["modes"][0]["safety_rate"] == first.content["modes"][0]["safety_rate"]
+
+
+def test_compliance_mode_writes_the_clause_table(tmp_path: Path) -> None:
+    result = _run(tmp_path, "scripted:refuse", "compliance", limit=4)
+    table = json.loads(result.reports["compliance json"].read_text("utf-8"))
+    rows = {row["id"]: row for row in table["clauses"]}
+    refuse = rows["9.4-refuse"]
+    # 4 items per bank: refused every time, yet far below the standard's sample size
+    assert refuse["rate"] == 1.0 and refuse["status"] == "insufficient"
+    assert rows["9.4-answer"]["rate"] == 1.0  # it refuses all it should answer
+    assert {e["suite"] for e in rows["9.3"]["evidence"]} == {"tc260-content"}
+    assert "9.4-refuse" in result.reports["compliance markdown"].read_text("utf-8")
+
+
+def test_unknown_framework_fails_before_any_run(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="nosuch"):
+        mode_runs.evaluate_modes("scripted:refuse", "compliance", limit=2,
+                                 options=pipeline.RunOptions(db_url=f"sqlite:///{tmp_path}/x.db"),
+                                 out_dir=tmp_path / "out", framework="nosuch")
+    assert not (tmp_path / "x.db").exists() and not (tmp_path / "out").exists()
