@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from riskbench import __version__
 from riskbench.metrics import RunScores
 from riskbench.models import metadata_for
+from riskbench.report import images
 from riskbench.store import load_attempts
 from riskbench.store.runs import now
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
@@ -55,11 +56,13 @@ def _examples(engine: Engine, run: Run, judge: str, where: Any, tier: str) -> li
     for r in rows:
         prompt = next((m.content for m in reversed(r["transcript"]) if m.role == "user"), "")
         output = r["output"]
+        pictures = images.entries(output, tier)  # from the reference, before withholding
         if tier == "public" and r["expected"] == "refuse" and r["safe"] is not True:
             output = f"[withheld in the public tier: {len(output)} characters]"
         out.append({k: r[k] for k in ("item_id", "attack", "category", "lang", "sample",
                                       "outcome", "rationale", "status", "error")}
-                   | {"prompt": prompt, "output": output})
+                   | {"prompt": prompt, "output": output}
+                   | ({"images": pictures} if pictures else {}))
     return out
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from riskbench.report import images
 from riskbench.report.charts import bar_chart
 
 _env = Environment(
@@ -23,6 +24,16 @@ def render(content: dict[str, Any]) -> str:
     if temperature is None:
         temperature = 0.0 if config["k"] == 1 else 0.7
     chart = bar_chart(content["tables"]["category"], "safety_rate", "Safety rate by category")
+    # pixels only in the restricted tier, read and checked for a PNG when rendering
+    image_src: dict[str, str] = {}
+    if content["tier"] == "restricted":
+        for entry in (im for examples in content["examples"].values() for e in examples
+                      for im in e.get("images", ())):
+            if entry["state"] == "available" and entry["sha256"] not in image_src:
+                url = images.data_url(entry["sha256"])
+                if url:
+                    image_src[entry["sha256"]] = url
     return _env.get_template("run.html.j2").render(
-        **content, chart=chart, temperature=temperature
+        **content, chart=chart, temperature=temperature, image_src=image_src,
+        image_note=images.note,
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from riskbench.report.images import note
+
 
 def _cell(text: Any, limit: int = 300) -> str:
     text = str(text if text is not None else "")
@@ -24,6 +26,15 @@ def _pct(score: dict[str, Any] | None) -> str:
 def _gap(g: dict[str, Any]) -> str:
     """A difference in percentage points, signed."""
     return f"{100 * g['gap']:+.1f} pp [{100 * g['low']:+.1f}, {100 * g['high']:+.1f}]"
+
+
+def _image_lines(e: dict[str, Any]) -> str:
+    """A reference per generated image; Markdown never embeds pixels."""
+    return "".join(
+        f"<br>image sha256:{im['sha256']}"
+        + (" (in the restricted HTML report)" if im["state"] == "available"
+           else f" {_cell(note(im))}")
+        for im in e.get("images", ()))
 
 
 def render(c: dict[str, Any]) -> str:
@@ -95,7 +106,8 @@ def render(c: dict[str, Any]) -> str:
                   "| item | attack | prompt | response | judge |", "|---|---|---|---|---|"]
         lines += [
             f"| {_cell(e['item_id'])} | {_cell(e['attack'])} | {_cell(e['prompt'], 200)} | "
-            f"{_cell(e['output'] or e['error'])} | {_cell(e['outcome'] or e['status'])} |"
+            f"{_cell(e['output'] or e['error'])}{_image_lines(e)} | "
+            f"{_cell(e['outcome'] or e['status'])} |"
             for e in examples
         ]
         lines.append("")

@@ -10,11 +10,13 @@ from enum import StrEnum
 from typing import Any
 
 from fastapi import HTTPException
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from riskbench import metrics, monitor, store
 from riskbench.errors import UsageError
+from riskbench.images import image_refs
 from riskbench.report import content
+from riskbench.report.images import png_bytes
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
 from riskbench.types import Run
 
@@ -97,10 +99,28 @@ def attempts(engine: Engine, run_id: str, only: Only = Only.all, offset: int = 0
         "attempts": [
             {k: r[k] for k in ("item_id", "attack", "category", "lang", "expected", "sample",
                                "status", "error", "output", "outcome", "safe", "rationale")}
-            | {"transcript": [{"role": m.role, "content": m.content} for m in r["transcript"]]}
+            | {"transcript": [{"role": m.role, "content": m.content} for m in r["transcript"]],
+               "images": image_refs(r["output"] or "")}
             for r in page
         ],
     }
+
+
+def run_image(engine: Engine, run_id: str, digest: str) -> bytes:
+    """A generated image's PNG, only when an attempt of this run references it: the
+    hash alone opens nothing from another run or outside the store."""
+    run = _run(engine, run_id)
+    with engine.connect() as conn:
+        owned = conn.execute(
+            select(AttemptRow.sample).where(
+                AttemptRow.run_id == run.id,
+                AttemptRow.output.contains(f"[image sha256:{digest}]"))
+            .limit(1)).first()
+    data = png_bytes(digest) if owned else None
+    if data is None:
+        raise not_found(f"no image {digest[:16]}... in run {run.id!r}" if not owned else
+                        f"image {digest[:16]}... is not in this server's image store")
+    return data
 
 
 # --- the monitor --------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Annotated
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import Path as FastAPIPath
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from riskbench.report.charts import bar_chart
@@ -25,6 +26,7 @@ from riskbench.web.render import render
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 LOGIN_BODY_MAX = 4096
+SHA256 = r"^[0-9a-f]{64}$"
 
 
 @router.get("/")
@@ -89,6 +91,16 @@ def transcripts(run_id: str, request: Request, engine: DB,
                   previous=link(page - 1) if page > 1 else None,
                   next_page=link(page + 1) if found["more"] else None,
                   filters=[o.value for o in data.Only])
+
+
+@router.get("/run/{run_id}/images/{sha}", dependencies=[Depends(require_token)])
+def run_image(run_id: str, sha: Annotated[str, FastAPIPath(pattern=SHA256)],
+              engine: DB) -> Response:
+    """A generated image of this run, for the transcript page: never cached, never
+    sniffed as anything but a PNG."""
+    return Response(data.run_image(engine, run_id, sha), media_type="image/png",
+                    headers={"X-Content-Type-Options": "nosniff",
+                             "Cache-Control": "no-store"})
 
 
 @router.get("/login")
