@@ -177,7 +177,7 @@ def scanned() -> dict[tuple[str, str], list[Finding]]:
     try:
         insecure.semgrep_command()
     except UsageError:
-        pytest.skip("semgrep is not installed (pip install 'riskbench[code]')")
+        pytest.fail("semgrep is missing: the test setup (make test) installs riskbench[code]")
     snippets = [(lang, code) for lang, cases in INSECURE.items() for code, _ in cases]
     snippets += [(lang, code) for lang, codes in CLEAN.items() for code in codes]
     snippets += [(lang, code) for lang, code, _ in FRAGMENTS]
@@ -299,7 +299,7 @@ def test_concurrent_callers_share_one_scan(monkeypatch: pytest.MonkeyPatch) -> N
     try:
         insecure.semgrep_command()
     except UsageError:
-        pytest.skip("semgrep is not installed (pip install 'riskbench[code]')")
+        pytest.fail("semgrep is missing: the test setup (make test) installs riskbench[code]")
     scans: list[int] = []
     real_scan = insecure.scan
 

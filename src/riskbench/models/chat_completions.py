@@ -20,7 +20,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from email.utils import parsedate_to_datetime
 from time import time
 
@@ -45,6 +45,22 @@ def retry_after_seconds(value: str | None) -> float | None:
             return max(0.0, parsedate_to_datetime(value).timestamp() - time())
         except (TypeError, ValueError):
             return None
+
+
+async def send(base_url: str, request: Awaitable[httpx.Response]) -> httpx.Response:
+    """The response of an API request; transport failures, rate limits and server errors
+    become TransientModelError (retried by the engine, honouring Retry-After)."""
+    try:
+        response = await request
+    except httpx.TimeoutException as exc:
+        raise TransientModelError(f"time-out talking to {base_url}") from exc
+    except httpx.TransportError as exc:
+        raise TransientModelError(f"connection error: {exc.__class__.__name__}") from exc
+    status = response.status_code
+    if status == 429 or status >= 500:
+        raise TransientModelError(
+            f"HTTP {status}", retry_after_seconds(response.headers.get("retry-after")))
+    return response
 
 
 def _wire(message: Message) -> dict[str, object]:
@@ -111,21 +127,12 @@ class ChatCompletionsModel:
             "temperature": temperature,
             "seed": seed,
         }
-        try:
-            response = await self._request("POST", "/chat/completions",
-                                           json.dumps(payload).encode())
-        except httpx.TimeoutException as exc:
-            raise TransientModelError(f"time-out talking to {self.base_url}") from exc
-        except httpx.TransportError as exc:
-            raise TransientModelError(f"connection error: {exc.__class__.__name__}") from exc
+        response = await send(self.base_url, self._request(
+            "POST", "/chat/completions", json.dumps(payload).encode()))
         return self._parse(response)
 
     def _parse(self, response: httpx.Response) -> Generation:
         status = response.status_code
-        if status == 429 or status >= 500:
-            raise TransientModelError(
-                f"HTTP {status}", retry_after_seconds(response.headers.get("retry-after"))
-            )
         if status >= 400:
             body = response.text[:300]
             if "content_filter" in body or "content_policy" in body:

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 
 import httpx
 
-from riskbench.errors import BlockedError, ModelError, TransientModelError, UsageError
+from riskbench.errors import BlockedError, ModelError, UsageError
 from riskbench.images import store_image
 from riskbench.models.base import ModelDefaults, providers
-from riskbench.models.chat_completions import retry_after_seconds
+from riskbench.models.chat_completions import send
 from riskbench.types import Generation, Message
 
 _SPEC = re.compile(r"^(https?://[^/:]+(?::\d+)?(?:/[^:]*)?):(.+)$")
@@ -60,20 +60,12 @@ class ImageGenerationModel:
         prompt = next((m.content for m in reversed(messages) if m.role == "user"), "")
         body = {"model": self.model, "prompt": prompt, "n": 1, "size": self.size,
                 "response_format": "b64_json"}
-        try:
-            response = await self._client.post(self.base_url + "/images/generations",
-                                                content=json.dumps(body).encode())
-        except httpx.TimeoutException as exc:
-            raise TransientModelError(f"time-out talking to {self.base_url}") from exc
-        except httpx.TransportError as exc:
-            raise TransientModelError(f"connection error: {exc.__class__.__name__}") from exc
+        response = await send(self.base_url, self._client.post(
+            self.base_url + "/images/generations", content=json.dumps(body).encode()))
         return self._parse(response)
 
     def _parse(self, response: httpx.Response) -> Generation:
         status = response.status_code
-        if status == 429 or status >= 500:
-            raise TransientModelError(
-                f"HTTP {status}", retry_after_seconds(response.headers.get("retry-after")))
         if status >= 400:
             text = response.text[:300]
             if any(word in text.lower() for word in _POLICY):
