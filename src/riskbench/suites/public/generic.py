@@ -16,8 +16,7 @@ value may be empty).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -30,9 +29,9 @@ from riskbench.suites.public.common import (
     check_columns,
     check_options,
     dataset_path,
+    jsonl_records,
     make_suite,
     read_csv,
-    read_text,
 )
 from riskbench.types import Expected, Item
 
@@ -153,27 +152,13 @@ def load_csv(path: Path | None, options: Mapping[str, str]) -> Suite:
     return make_suite(file.stem, file, items)
 
 
-def _jsonl_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{path}:{number}: not valid JSON ({exc.msg}); "
-                             f"fix the line") from None
-        if not isinstance(record, dict):
-            raise UsageError(f"{path}:{number}: expected a JSON object per line")
-        yield f"{path}:{number}", record
-
-
 @formats.register("jsonl")
 def load_jsonl(path: Path | None, options: Mapping[str, str]) -> Suite:
     mapping = ColumnMap.parse("jsonl", options)
     file = dataset_path("jsonl", path)
     make_id, ids = HashIds("jsonl"), UniqueIds("id")
     items = []
-    for where, record in _jsonl_records(file):
+    for where, record in jsonl_records(file):
         missing = [k for k in mapping.required() if k not in record]
         if missing:
             raise UsageError(f"{where}: field '{missing[0]}' is missing; fields found: "

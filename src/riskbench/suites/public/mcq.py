@@ -35,9 +35,9 @@ from riskbench.suites.public.common import (
     HashIds,
     UniqueIds,
     check_options,
+    jsonl_records,
     make_suite,
     read_csv,
-    read_text,
 )
 from riskbench.types import Item
 
@@ -66,17 +66,7 @@ def format_question(question: str, choices: Sequence[str]) -> str:
 def _records(path: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json", ".ndjson"):
-        for number, line in enumerate(read_text(path).split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{path}:{number}: not valid JSON ({exc.msg}); fix the "
-                                 "line (one JSON object per line)") from None
-            if not isinstance(record, dict):
-                raise UsageError(f"{path}:{number}: expected a JSON object per line")
-            yield f"{path}:{number}", record
+        yield from jsonl_records(path)
     elif suffix == ".csv":
         for row in read_csv(path, []):
             yield row.where, row.values
