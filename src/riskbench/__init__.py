@@ -1,12 +1,23 @@
 """riskbench: measure how safe large language models are and how much risk they carry.
 
-The public Python API mirrors the CLI: build a `RunConfig`, call `evaluate`, read the
-scores from the store with `riskbench.metrics`.
+The public Python API is `riskbench.pipeline` (re-exported here) and mirrors the CLI:
+build a `RunConfig`, call `evaluate`, read the scores from the store with
+`riskbench.metrics`.
 """
 
-__version__ = "0.1.0"
-
-from riskbench.pipeline import evaluate, judge_records, resume
+from riskbench.pipeline import (
+    Plan,
+    RunOptions,
+    RunResult,
+    compliance,
+    evaluate,
+    judge_records,
+    modes,
+    monitor,
+    plan,
+    resume,
+    write_run_reports,
+)
 from riskbench.types import (
     Attempt,
     Conversation,
@@ -19,6 +30,7 @@ from riskbench.types import (
     TestCase,
     Verdict,
 )
+from riskbench.version import __version__
 
 __all__ = [
     "Attempt",
@@ -26,13 +38,21 @@ __all__ = [
     "Generation",
     "Item",
     "Message",
+    "Plan",
     "Run",
     "RunConfig",
+    "RunOptions",
+    "RunResult",
     "Score",
     "TestCase",
     "Verdict",
     "__version__",
+    "compliance",
     "evaluate",
     "judge_records",
+    "modes",
+    "monitor",
+    "plan",
     "resume",
+    "write_run_reports",
 ]

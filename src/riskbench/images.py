@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
+from riskbench.atomic import write_atomic
 from riskbench.errors import UsageError
 
 _REF = re.compile(r"\[image sha256:([0-9a-f]{64})\]")
@@ -37,16 +37,7 @@ def store_image(data: bytes, folder: Path | None = None) -> str:
     digest = hashlib.sha256(data).hexdigest()
     path = (folder or images_dir()) / f"{digest}.png"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # owner-only (mkstemp's mode): generated images may be harmful content
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data, private=True)  # owner-only: may be harmful content
     return f"[image sha256:{digest}]"
 
 

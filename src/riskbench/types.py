@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant", "attacker", "judge"]  # last two: notes of an
@@ -245,3 +246,77 @@ class Score:
     high: float | None
     n: int
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+# The frontier-risk monitor's records: registry models and scores imported from elsewhere.
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """A model the monitor tracks. `specs` are the run model specs (and aliases) that
+    count as this model, so stored runs link to it; `beta` overrides the domain
+    config's default safety coefficient."""
+
+    id: str
+    name: str
+    vendor: str = ""
+    family: str = ""
+    release_date: date | None = None
+    open_weights: bool = False
+    reasoning: bool = False
+    modality: str = "text"
+    beta: float | None = None
+    specs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedScore:
+    """One benchmark score measured elsewhere, in the benchmark's own unit (percent for
+    rates and accuracies, 0-1 for a StrongREJECT score), with where it came from."""
+
+    model: str
+    benchmark: str
+    score: float
+    n: int | None
+    source: str
+    file: str
+    imported_at: str
+    measured_at: str = ""
+
+
+Side = Literal["capability", "safety"]  # of a monitor benchmark
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkValue:
+    """One benchmark's value for one model, mapped to 0-100, with its 95 % Wilson
+    interval where it is a rate with a known n, and where it came from
+    (`run:<id>` or `import:<file>`)."""
+
+    benchmark: str
+    side: Side
+    weight: float
+    kind: str
+    value: float
+    raw: float
+    n: int | None
+    low: float | None
+    high: float | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class DomainScore:
+    model: str
+    domain: str
+    capability: float | None
+    safety: float | None
+    risk: float | None
+    beta: float
+    version: str
+    computed_at: str
+    missing: tuple[str, ...]
+    benchmarks: tuple[BenchmarkValue, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from riskbench import monitor, store
-from riskbench.pipeline import RunOptions, evaluate
+from riskbench import store
+from riskbench.pipeline import RunOptions, evaluate, monitor
 from riskbench.types import RunConfig
 
 SCRIPT = "<script>alert(1)</script>"

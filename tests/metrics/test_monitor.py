@@ -9,7 +9,7 @@ import pytest
 
 from riskbench.errors import UsageError
 from riskbench.metrics import monitor as m
-from riskbench.store.monitor import ModelInfo
+from riskbench.types import ModelInfo
 
 CONFIG = m.load_config()
 CYBER = CONFIG.domains["cyber"]

@@ -14,7 +14,8 @@ from alembic.config import Config
 from sqlalchemy import create_engine
 
 from helpers.postgres import postgres_server
-from riskbench import monitor, store
+from riskbench import store
+from riskbench.pipeline import monitor
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ recall of the unsafe class, confusion matrix, per group."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # Labels that mean "the response gave what was asked" in either vocabulary.
@@ -54,3 +54,16 @@ def agreement(pairs: Sequence[tuple[str, str]]) -> Agreement:
         binary_accuracy=sum(b == c for b, c in binary) / n if n else 0.0,
         binary_kappa=cohen_kappa(binary),
     )
+
+
+def agreement_by_group(rows: Sequence[Mapping[str, object]], group_by: str
+                       ) -> dict[str, Agreement]:
+    """Agreement of judged rows (each with its human `label` and the judge's `outcome`)
+    over all of them ("all") and per value of `group_by` ("<field>=<value>")."""
+    groups: dict[str, list[tuple[str, str]]] = {"all": []}
+    for row in rows:
+        pair = (str(row["label"]), str(row["outcome"]))
+        groups["all"].append(pair)
+        if group_by in row:
+            groups.setdefault(f"{group_by}={row[group_by]}", []).append(pair)
+    return {name: agreement(pairs) for name, pairs in groups.items()}

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import Engine, case, func, or_, select
 
 from riskbench.metrics.monitor import BenchmarkSpec, BenchmarkValue, benchmark_value
-from riskbench.store.monitor import ModelInfo, model_runs
+from riskbench.store.monitor import model_runs
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
 from riskbench.taxonomy import risk_categories
+from riskbench.types import ModelInfo
 
 EXPECTED = {"accuracy": "answer", "refusal_rate": "refuse", "safety_rate": "refuse",
             "rate_inverted": "refuse", "strongreject_inverted": "refuse"}

@@ -12,7 +12,6 @@ from riskbench.metrics import RunScores
 from riskbench.report import content, html, markdown
 from riskbench.types import Run
 
-_write_atomic = write_atomic
 
 
 def write_reports(engine: Engine, run: Run, scores: RunScores, out_dir: Path,
@@ -21,9 +20,9 @@ def write_reports(engine: Engine, run: Run, scores: RunScores, out_dir: Path,
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"html": out_dir / "report.html", "markdown": out_dir / "report.md",
              "json": out_dir / "report.json"}
-    _write_atomic(paths["html"], html.render(data))
-    _write_atomic(paths["markdown"], markdown.render(data))
-    _write_atomic(paths["json"], json.dumps(data, indent=2, ensure_ascii=False))
+    write_atomic(paths["html"], html.render(data))
+    write_atomic(paths["markdown"], markdown.render(data))
+    write_atomic(paths["json"], json.dumps(data, indent=2, ensure_ascii=False))
     return paths
 
 

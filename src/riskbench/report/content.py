@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from riskbench import __version__
 from riskbench.metrics import RunScores
 from riskbench.models import metadata_for
 from riskbench.report import images
@@ -15,6 +14,7 @@ from riskbench.store.runs import now
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
 from riskbench.taxonomy import category_label, code_scenarios, languages, programming_languages
 from riskbench.types import Run, Score
+from riskbench.version import __version__
 
 TIERS = ("public", "restricted")
 METRICS = ("safety_rate", "secure_at_k", "refusal_rate", "attack_success_rate",

@@ -15,10 +15,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from riskbench.metrics import monitor as m
-from riskbench.metrics.monitor import DomainScore, MonitorConfig
-from riskbench.report import _write_atomic
+from riskbench.metrics.monitor_config import MonitorConfig
+from riskbench.atomic import write_atomic
 from riskbench.report.monitor_charts import family_chart, scatter_chart, timeline_chart
-from riskbench.store.monitor import ModelInfo
+from riskbench.types import DomainScore, ModelInfo
 
 _env = Environment(
     loader=PackageLoader("riskbench.report", "templates"),
@@ -201,14 +201,14 @@ def write_monitor_report(models: Sequence[ModelInfo], scores: Sequence[DomainSco
     paths = {"html": out_dir / "monitor.html", "markdown": out_dir / "monitor.md",
              "scores": out_dir / "scores.csv", "benchmarks": out_dir / "benchmarks.csv",
              "cummax": out_dir / "cummax.csv"}
-    _write_atomic(paths["html"], render_html(data))
-    _write_atomic(paths["markdown"], render_markdown(data))
-    _write_atomic(paths["scores"], scores_csv(data))
-    _write_atomic(paths["benchmarks"], benchmarks_csv(data, scores))
-    _write_atomic(paths["cummax"], cummax_csv(data))
+    write_atomic(paths["html"], render_html(data))
+    write_atomic(paths["markdown"], render_markdown(data))
+    write_atomic(paths["scores"], scores_csv(data))
+    write_atomic(paths["benchmarks"], benchmarks_csv(data, scores))
+    write_atomic(paths["cummax"], cummax_csv(data))
     for d in data["domains"]:
         for kind, svg in d["charts"].items():
             path = out_dir / f"{d['name']}_{kind}.svg"
-            _write_atomic(path, svg)
+            write_atomic(path, svg)
             paths[f"{d['name']}_{kind}"] = path
     return paths

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from html import escape
 
-from riskbench.metrics.monitor import DomainScore, RiskPoint, TrendPoint
+from riskbench.metrics.monitor import RiskPoint, TrendPoint
+from riskbench.types import DomainScore
 
 W, H = 720, 440
 LEFT, RIGHT, TOP, BOTTOM = 56, 160, 36, 44

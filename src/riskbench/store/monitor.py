@@ -4,7 +4,6 @@ elsewhere (with provenance) and the computed domain scores (C, S, R per model x 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,44 +11,12 @@ from sqlalchemy import Engine, delete, insert, select
 
 from riskbench.store.runs import now
 from riskbench.store.schema import ImportedScoreRow, MonitorModelRow, MonitorScoreRow, RunRow
+from riskbench.types import ImportedScore, ModelInfo
 
 __all__ = [
     "ImportedScore", "ModelInfo", "add_imported", "find_model", "get_models", "load_imported",
     "load_score_rows", "model_runs", "save_model", "save_score_rows",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """A model the monitor tracks. `specs` are the run model specs (and aliases) that
-    count as this model, so stored runs link to it; `beta` overrides the domain
-    config's default safety coefficient."""
-
-    id: str
-    name: str
-    vendor: str = ""
-    family: str = ""
-    release_date: date | None = None
-    open_weights: bool = False
-    reasoning: bool = False
-    modality: str = "text"
-    beta: float | None = None
-    specs: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ImportedScore:
-    """One benchmark score measured elsewhere, in the benchmark's own unit (percent for
-    rates and accuracies, 0-1 for a StrongREJECT score), with where it came from."""
-
-    model: str
-    benchmark: str
-    score: float
-    n: int | None
-    source: str
-    file: str
-    imported_at: str
-    measured_at: str = ""
 
 
 def _model(row: MonitorModelRow) -> ModelInfo:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,3 +37,13 @@ formats: Registry[FormatLoader] = Registry("suite format", "riskbench suites")
 # subset.
 SuiteBuilder = Callable[[Path | None, bool], Suite]
 builders: Registry[SuiteBuilder] = Registry("suite builder", "riskbench build --help")
+
+
+def spread(items: Iterable[Item], field: str) -> dict[str, int]:
+    """How many items have each value of `field` (an Item attribute, or a meta key such as
+    "attack"), in first-seen order: what `riskbench build` prints."""
+    counts: dict[str, int] = {}
+    for item in items:
+        key = str(getattr(item, field) if hasattr(item, field) else item.meta.get(field))
+        counts[key] = counts.get(key, 0) + 1
+    return counts

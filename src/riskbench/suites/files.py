@@ -6,7 +6,6 @@ the person fixing it has the file open in an editor.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import yaml
 
 from riskbench.errors import UsageError
+from riskbench.jsonl import jsonl_records
 from riskbench.suites.base import Suite
 from riskbench.types import Item
 
@@ -83,16 +83,8 @@ def load_jsonl_suite(path: Path) -> Suite:
     name = path.stem
     items = []
     with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UsageError(
-                    f"{path}:{number}: not valid JSON ({exc.msg}); fix the line"
-                ) from None
-            items.append(item_from_record(record, f"{path}:{number}", name))
+        for where, record in jsonl_records(fh, path, shape=None):
+            items.append(item_from_record(record, where, name))
     if not items:
         raise UsageError(f"{path}: no items; add one JSON object per line")
     return Suite(name, f"items from {path.name}", _unique(items, str(path)))

@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from riskbench import __version__, store
+from riskbench import store
+from riskbench.version import __version__
 from riskbench.web import api, pages
 from riskbench.web.auth import LoginRedirect, TokenGuard, safe_next, set_session_cookie
 from riskbench.web.render import render

@@ -1,5 +1,5 @@
 """What the pages and the API show, as plain JSON-ready data, read through the store,
-metrics, report and monitor APIs. Pages and API draw from these same functions, so a
+metrics (the monitor's too) and report APIs. Pages and API draw from these same functions, so a
 number on a page is the number the API returns."""
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from typing import Any
 from fastapi import HTTPException
 from sqlalchemy import Engine, select
 
-from riskbench import metrics, monitor, store
+from riskbench import metrics, store
 from riskbench.errors import UsageError
 from riskbench.images import image_refs
+from riskbench.metrics import monitor_scores as monitor
+from riskbench.metrics.monitor_config import load_config
 from riskbench.report import content
 from riskbench.report.images import png_bytes
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
@@ -127,21 +129,21 @@ def run_image(engine: Engine, run_id: str, digest: str) -> bytes:
 
 
 def _domain_titles() -> dict[str, str]:
-    return {name: d.title for name, d in monitor.domains().domains.items()}
+    return {name: d.title for name, d in load_config().domains.items()}
 
 
 def domains_list() -> list[dict[str, Any]]:
     return [
         {"name": d.name, "title": d.title,
          "benchmarks": [plain(b) for b in d.benchmarks]}
-        for d in monitor.domains().domains.values()
+        for d in load_config().domains.values()
     ]
 
 
 def _domain(name: str) -> str:
-    if name not in monitor.domains().domains:
+    if name not in load_config().domains:
         raise not_found(f"no domain {name!r}; the domains are "
-                        + ", ".join(monitor.domains().domains))
+                        + ", ".join(load_config().domains))
     return name
 
 
@@ -181,7 +183,7 @@ def domain_detail(engine: Engine, name: str, by: str = "family") -> dict[str, An
     _domain(name)
     if by not in GROUPINGS:
         raise HTTPException(400, f"cannot group by {by!r}; use one of {', '.join(GROUPINGS)}")
-    config = monitor.domains().domains[name]
+    config = load_config().domains[name]
     found = sorted(monitor.load_scores(engine, name),
                    key=lambda s: (s.risk is None, -(s.risk or 0.0), s.model))
     registry = {m.id: m for m in monitor.list_models(engine)}

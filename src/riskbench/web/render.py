@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from riskbench import __version__
+from riskbench.version import __version__
 from riskbench.web.auth import guard_of
 
 _env = Environment(

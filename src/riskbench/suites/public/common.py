@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import yaml
 
+from riskbench import jsonl
 from riskbench.errors import UsageError
 from riskbench.suites.base import Suite
 from riskbench.types import Item
@@ -221,14 +222,4 @@ def make_suite(fmt: str, path: Path, items: list[Item], note: str = "") -> Suite
 
 def jsonl_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, record) per non-blank line of a JSONL file; a bad line is one clear error."""
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{path}:{number}: not valid JSON ({exc.msg}); "
-                             f"fix the line") from None
-        if not isinstance(record, dict):
-            raise UsageError(f"{path}:{number}: expected a JSON object per line")
-        yield f"{path}:{number}", record
+    return jsonl.jsonl_records(read_text(path).split("\n"), path)

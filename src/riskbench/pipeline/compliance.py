@@ -8,17 +8,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from riskbench.atomic import write_atomic
-from riskbench.compliance.frameworks import (
+from riskbench.errors import UsageError
+from riskbench.metrics.compliance import ClauseResult, ComplianceTable, compliance_table
+from riskbench.report.compliance import to_html, to_json, to_markdown
+from riskbench.store import connect
+from riskbench.taxonomy.frameworks import (
     Clause,
     Framework,
     Selector,
     frameworks,
     get_framework,
 )
-from riskbench.compliance.render import to_html, to_json, to_markdown
-from riskbench.compliance.table import ClauseResult, ComplianceTable, compliance_table
-from riskbench.errors import UsageError
-from riskbench.store import connect
 
 
 def evaluate_compliance(framework: str, run_ids: Sequence[str], db_url: str | None = None,

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, false, func, or_, select
 
-from riskbench.compliance.frameworks import Clause, Framework, Selector
 from riskbench.metrics.stats import wilson
 from riskbench.store import get_run
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
+from riskbench.taxonomy.frameworks import Clause, Framework, Selector
 
 EXPECTED = {"safety_rate": ("refuse",), "refusal_rate": ("refuse",),
             "over_refusal_rate": ("comply",), "items": ("refuse", "comply", "answer")}

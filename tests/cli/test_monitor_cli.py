@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import cli_env
-from riskbench import monitor, store
+from riskbench import store
 from riskbench.cli import main
 from riskbench.models.base import providers
 from riskbench.models.scripted import ScriptedModel
-from riskbench.pipeline import RunOptions, evaluate
+from riskbench.pipeline import RunOptions, evaluate, monitor
 from riskbench.types import RunConfig
 
 MODELS_YAML = """\
@@ -100,7 +100,7 @@ def test_registry_add_list_show_and_yaml_round_trip(tmp_path: Path, cli: Cli) ->
     assert providers_out.returncode == 0 and "openai-compatible" in providers_out.stdout
     # YAML export -> import into a fresh store gives the same registry
     engine = store.connect(db)
-    monitor.import_models(engine, Path(__file__).parents[1] / "src/riskbench/models/data/"
+    monitor.import_models(engine, Path(__file__).parents[2] / "src/riskbench/models/data/"
                           "catalog.yaml")
     out = tmp_path / "export.yaml"
     assert cli("models", "export", str(out), "--db", db)[0] == 0

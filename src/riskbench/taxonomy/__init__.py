@@ -12,7 +12,7 @@ import yaml
 
 @cache
 def _data() -> dict[str, Any]:
-    text = files("riskbench").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
+    text = files("riskbench.taxonomy").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 

@@ -4,10 +4,10 @@ from collections import Counter
 
 import pytest
 
-from riskbench.compliance import frameworks, get_framework
 from riskbench.errors import UsageError
 from riskbench.suites import load_suite
 from riskbench.taxonomy import risk_categories
+from riskbench.taxonomy.frameworks import frameworks, get_framework
 
 FRAMEWORKS = ("tc260", "eu_ai_act", "nist_ai_600_1", "owasp_llm_2025")
 

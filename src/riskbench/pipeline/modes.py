@@ -1,5 +1,7 @@
-"""`riskbench evaluate --mode`: each mode's parts run as ordinary runs through
-`riskbench.pipeline`, then one combined report with the safety profile.
+"""Evaluation modes (`riskbench evaluate --mode`): named bundles of ordinary runs
+(suite x attacks x judges) kept as data in `modes.yaml`, so a mode is changed by editing
+data; each part runs through `riskbench.pipeline.runs` as a run of its own (stored,
+resumable, reported like any other), then one combined report with the safety profile.
 
 Runs are found again through `runs.json` in the output folder: the same command with the
 same settings resumes unfinished runs and reuses finished ones instead of starting over."""
@@ -10,17 +12,85 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from riskbench import modes as modes_
-from riskbench import pipeline, store
+import yaml
+
+from riskbench import store
 from riskbench.atomic import write_atomic
-from riskbench.compliance import compliance_table, get_framework, write_compliance
 from riskbench.errors import RunInterrupted, UsageError
+from riskbench.pipeline.compliance import compliance_table, get_framework, write_compliance
+from riskbench.pipeline.options import Progress, RunOptions
+from riskbench.pipeline.runs import evaluate, plan, resume
 from riskbench.report import profile, profile_render
 from riskbench.suites import load_suite, suites
 from riskbench.types import RunConfig
+
+
+@dataclass(frozen=True)
+class Part:
+    """One run of a mode."""
+
+    name: str
+    suite: str
+    attacks: tuple[str, ...] = ("direct",)
+    judges: tuple[str, ...] = ()
+    needs_helpers: bool = False
+    limit_per_lang: bool = False
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    description: str
+    parts: tuple[Part, ...]
+
+
+@cache
+def _data() -> dict[str, Any]:
+    text = files("riskbench.pipeline").joinpath("modes.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError("modes.yaml: expected a mapping with 'modes' and 'all'")
+    return data
+
+
+def _part(raw: dict[str, Any]) -> Part:
+    return Part(name=str(raw["name"]), suite=str(raw["suite"]),
+                attacks=tuple(raw.get("attacks") or ("direct",)),
+                judges=tuple(raw.get("judges") or ()),
+                needs_helpers=bool(raw.get("needs_helpers", False)),
+                limit_per_lang=bool(raw.get("limit_per_lang", False)))
+
+
+@cache
+def modes() -> dict[str, Mode]:
+    """Every mode in modes.yaml, in file order."""
+    return {name: Mode(name, " ".join(str(raw.get("description", "")).split()),
+                       tuple(_part(p) for p in raw["parts"]))
+            for name, raw in _data()["modes"].items()}
+
+
+def names() -> list[str]:
+    return [*modes(), "all"]
+
+
+def resolve(spec: str) -> list[Mode]:
+    """A mode name, 'all', or several names joined by commas, in the order given."""
+    wanted: list[str] = []
+    for part in (p.strip() for p in spec.split(",")):
+        if part == "all":
+            wanted += list(_data()["all"])
+        elif part in modes():
+            wanted.append(part)
+        else:
+            raise UsageError(f"unknown mode {part!r}; use one of {'|'.join(names())}")
+    if not wanted:
+        raise UsageError(f"give a mode: one of {'|'.join(names())}")
+    return [modes()[name] for name in dict.fromkeys(wanted)]
 
 
 @dataclass(frozen=True)
@@ -38,21 +108,21 @@ def default_out_dir(model: str) -> Path:
 def evaluate_modes(model: str, mode: str, *, limit: int | None = None, k: int = 1,
                    seed: int = 0, max_tokens: int = 128, attacker: str | None = None,
                    attack_judge: str | None = None, judge_model: str | None = None,
-                   options: pipeline.RunOptions | None = None, out_dir: Path | None = None,
-                   progress: pipeline.Progress | None = None,
+                   options: RunOptions | None = None, out_dir: Path | None = None,
+                   progress: Progress | None = None,
                    framework: str = "tc260") -> ModesResult:
-    chosen = modes_.resolve(mode)
+    chosen = resolve(mode)
     if any(m.name == "compliance" for m in chosen):
         get_framework(framework)  # a typo fails before any run
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1 (got {limit})")
-    options = options or pipeline.RunOptions()
+    options = options or RunOptions()
     out_dir = out_dir or default_out_dir(model)
     manifest_path = out_dir / "runs.json"
     manifest: dict[str, Any] = json.loads(manifest_path.read_text("utf-8")) \
         if manifest_path.exists() else {}
     helpers = bool(attacker and attack_judge)
-    planned: list[tuple[modes_.Mode, modes_.Part, RunConfig | None, str, str]] = []
+    planned: list[tuple[Mode, Part, RunConfig | None, str, str]] = []
     # (mode, part, config or None, status, note): every name checked before any run
     for each in chosen:
         for part in each.parts:
@@ -69,7 +139,7 @@ def evaluate_modes(model: str, mode: str, *, limit: int | None = None, k: int = 
                                limit=limit, attacker=attacker if part.needs_helpers else None,
                                attack_judge=attack_judge if part.needs_helpers else None,
                                judge_model=judge_model)
-            pipeline.plan(_limited(wanted, part, out_dir))
+            plan(_limited(wanted, part, out_dir))
             planned.append((each, part, wanted, "ran", ""))
     if all(status == "not available" for _, _, _, status, _ in planned):
         notes = "; ".join(f"{m.name}/{p.name}: {note}" for m, p, _, _, note in planned)
@@ -85,9 +155,9 @@ def evaluate_modes(model: str, mode: str, *, limit: int | None = None, k: int = 
         known = manifest.get(key)
         try:
             if known and known["config"] == config.to_json() and _exists(engine, known):
-                result = pipeline.resume(known["run_id"], run_options, progress)
+                result = resume(known["run_id"], run_options, progress)
             else:
-                result = pipeline.evaluate(_limited(config, part, out_dir), run_options,
+                result = evaluate(_limited(config, part, out_dir), run_options,
                                            progress)
         except RunInterrupted as exc:
             manifest[key] = {"run_id": exc.run_id, "config": config.to_json()}
@@ -122,7 +192,7 @@ def _save(path: Path, manifest: dict[str, Any]) -> None:
     write_atomic(path, json.dumps(manifest, indent=2))
 
 
-def _limited(config: RunConfig, part: modes_.Part, out_dir: Path) -> RunConfig:
+def _limited(config: RunConfig, part: Part, out_dir: Path) -> RunConfig:
     """With --limit on a part that is parallel across languages, the first N items of
     every language, written as a suite file beside the report (its runs keep the cases)."""
     if not (part.limit_per_lang and config.limit):
@@ -141,7 +211,7 @@ def _limited(config: RunConfig, part: modes_.Part, out_dir: Path) -> RunConfig:
     return replace(config, suite=str(path), limit=None)
 
 
-def modes_table(chosen: Sequence[modes_.Mode]) -> list[dict[str, Any]]:
+def modes_table(chosen: Sequence[Mode]) -> list[dict[str, Any]]:
     return [{"mode": m.name, "description": m.description,
              "parts": [{"name": p.name, "suite": p.suite, "attacks": list(p.attacks)}
                        for p in m.parts]} for m in chosen]

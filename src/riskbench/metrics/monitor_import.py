@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from riskbench.errors import UsageError
-from riskbench.metrics.monitor import MonitorConfig, raw_range
-from riskbench.store.monitor import ImportedScore, ModelInfo
+from riskbench.metrics.monitor import raw_range
+from riskbench.metrics.monitor_config import MonitorConfig
 from riskbench.store.runs import now
+from riskbench.types import ImportedScore, ModelInfo
 
 REQUIRED = ("model", "benchmark", "score")
 OPTIONAL = ("n", "source", "date")

@@ -1,5 +1,5 @@
 """`riskbench models ...` (the monitor's model registry) and `riskbench monitor ...`
-(compute, import, report): a thin layer over `riskbench.monitor`."""
+(compute, import, report): a thin layer over `riskbench.pipeline.monitor`."""
 
 from __future__ import annotations
 
@@ -8,17 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
+from riskbench.cli.options import DbOpt, out
 from riskbench.errors import UsageError
 
-out = Console()
-err = Console(stderr=True)
-
-DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default "
-                  "sqlite:///riskbench.db, or $RISKBENCH_DB).", show_default=False)]
 DomainsOpt = Annotated[Path | None, typer.Option(
     "--domains", help="Domain config YAML instead of the packaged one.",
     show_default=False)]
@@ -29,7 +24,7 @@ monitor_app = typer.Typer(help="Frontier-risk monitor: capability C, safety S an
                           "R = C x (1 - beta x S / 100) per model and domain.")
 
 
-def _engine(db: str | None) -> Engine:
+def _db(db: str | None) -> Engine:
     from riskbench import store
 
     return store.connect(db)
@@ -66,24 +61,24 @@ def models_add(
     db: DbOpt = None,
 ) -> None:
     """Add a model to the registry."""
-    from riskbench import monitor
-    from riskbench.monitor.registry_file import _date
+    from riskbench.models.catalog_file import parse_date
+    from riskbench.pipeline import monitor
 
     info = monitor.ModelInfo(model_id, name or model_id, vendor, family,
-                             _date(released, "--released"), open_weights, reasoning,
+                             parse_date(released, "--released"), open_weights, reasoning,
                              modality, beta, tuple(spec or ()))
-    added = monitor.add_model(_engine(db), info, replace)
+    added = monitor.add_model(_db(db), info, replace)
     out.print(f"added {added.id}", highlight=False)
 
 
 @models_app.command("list")
 def models_list(db: DbOpt = None) -> None:
     """List the registry."""
-    from riskbench import monitor
+    from riskbench.pipeline import monitor
 
     table = Table("id", "name", "vendor", "family", "released", "open weights", "reasoning",
                   "modality", "beta", "specs")
-    models = monitor.list_models(_engine(db))
+    models = monitor.list_models(_db(db))
     for m in models:
         table.add_row(m.id, m.name, m.vendor, m.family,
                       m.release_date.isoformat() if m.release_date else "–",
@@ -97,10 +92,10 @@ def models_list(db: DbOpt = None) -> None:
 def models_show(model_id: Annotated[str, typer.Argument(metavar="ID")],
                 db: DbOpt = None) -> None:
     """One model: its registry entry, its stored scores and imported benchmarks."""
-    from riskbench import monitor
+    from riskbench.pipeline import monitor
 
-    engine = _engine(db)
-    m = monitor.get_model_info(engine, model_id)
+    handle = _db(db)
+    m = monitor.get_model_info(handle, model_id)
     config = monitor.domains()
     for key, value in (("id", m.id), ("name", m.name), ("vendor", m.vendor),
                        ("family", m.family),
@@ -111,7 +106,7 @@ def models_show(model_id: Annotated[str, typer.Argument(metavar="ID")],
                         + (" (override)" if m.beta is not None else " (default)")),
                        ("specs", ", ".join(m.specs) or "–")):
         out.print(f"[bold]{key}:[/bold] {value}", highlight=False)
-    scores = [s for s in monitor.load_scores(engine) if s.model == m.id]
+    scores = [s for s in monitor.load_scores(handle) if s.model == m.id]
     if scores:
         table = Table("domain", "C", "S", "beta", "R", "missing", "computed",
                       title="scores")
@@ -119,7 +114,7 @@ def models_show(model_id: Annotated[str, typer.Argument(metavar="ID")],
             table.add_row(s.domain, _num(s.capability), _num(s.safety), f"{s.beta:g}",
                           _num(s.risk), ", ".join(s.missing) or "–", s.computed_at)
         out.print(table)
-    imported = monitor.list_imported(engine, m.id)
+    imported = monitor.list_imported(handle, m.id)
     if imported:
         table = Table("benchmark", "score", "n", "source", "imported", title="imported")
         for i in imported:
@@ -137,9 +132,9 @@ def models_import(
 ) -> None:
     """Import models from YAML (the format `models export` writes; the packaged catalog
     models/data/catalog.yaml works too)."""
-    from riskbench import monitor
+    from riskbench.pipeline import monitor
 
-    models = monitor.import_models(_engine(db), path, replace=not no_replace)
+    models = monitor.import_models(_db(db), path, replace=not no_replace)
     out.print(f"imported {len(models)} models from {path}", highlight=False)
 
 
@@ -147,9 +142,9 @@ def models_import(
 def models_export(path: Annotated[Path, typer.Argument(metavar="FILE.yaml")],
                   db: DbOpt = None) -> None:
     """Write the registry as YAML."""
-    from riskbench import monitor
+    from riskbench.pipeline import monitor
 
-    n = monitor.export_models(_engine(db), path)
+    n = monitor.export_models(_db(db), path)
     out.print(f"exported {n} models to {path}", highlight=False)
 
 
@@ -164,10 +159,10 @@ def monitor_import(
     db: DbOpt = None,
 ) -> None:
     """Import benchmark scores measured elsewhere, with provenance (all rows or none)."""
-    from riskbench import monitor
+    from riskbench.pipeline import monitor
 
     config = monitor.domains(domains)
-    scores = monitor.import_scores(_engine(db), path, source, config)
+    scores = monitor.import_scores(_db(db), path, source, config)
     models = len({s.model for s in scores})
     out.print(f"imported {len(scores)} scores for {models} models from {path}; run "
               "`riskbench monitor compute` to update C, S and R", highlight=False)
@@ -185,10 +180,10 @@ def monitor_compute(
 ) -> None:
     """Compute C, S and R for every registry model and domain from stored runs and imported
     scores, and store them."""
-    from riskbench import monitor
+    from riskbench.pipeline import monitor
 
     config = monitor.domains(domains)
-    scores = monitor.compute(_engine(db), config, model, prefer)
+    scores = monitor.compute(_db(db), config, model, prefer)
     for name, domain in config.domains.items():
         rows = [s for s in scores if s.domain == name]
         table = Table("model", "C", "S", "beta", "R", "missing benchmarks",
@@ -213,14 +208,14 @@ def monitor_report(
     db: DbOpt = None,
 ) -> None:
     """Write the monitor report from the stored scores (run `monitor compute` first)."""
-    from riskbench import monitor
+    from riskbench.pipeline import monitor
     from riskbench.report.monitor import write_monitor_report
 
     if window < 1:
         raise UsageError(f"--window must be at least 1 day, not {window}")
-    engine = _engine(db)
+    handle = _db(db)
     config = monitor.domains(domains)
-    written = write_monitor_report(monitor.list_models(engine), monitor.load_scores(engine),
+    written = write_monitor_report(monitor.list_models(handle), monitor.load_scores(handle),
                                    config, out_dir, window, date.today())
     for kind, path in written.items():
         out.print(f"  {kind:10} {path}", highlight=False)

@@ -59,7 +59,7 @@ class Framework:
 
 
 def _data_dir() -> Any:
-    return files("riskbench.compliance").joinpath("data")
+    return files("riskbench.taxonomy").joinpath("data")
 
 
 def _yaml(kind: str, name: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 
-from riskbench.compliance.table import ClauseResult, ComplianceTable
+from riskbench.metrics.compliance import ClauseResult, ComplianceTable
 
 STATUS_ORDER = ("pass", "fail", "insufficient", "measured", "not covered")
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import cli_env
 from riskbench import pipeline
-from riskbench.compliance import evaluate_compliance
+from riskbench.pipeline.compliance import evaluate_compliance
 from riskbench.types import RunConfig
 
 

@@ -1,48 +1,27 @@
-"""The Python API behind the CLI: suites -> attacks -> engine -> judges -> store ->
-metrics -> report, wired together. Stages only meet here; none imports a later one."""
+"""Runs: plan, evaluate, resume and reports. The stages (suites -> attacks -> engine ->
+judges -> store -> metrics -> report) only meet in `riskbench.pipeline`; none imports a
+later one."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
 from riskbench import attacks, judges, metrics, report, store
 from riskbench.engine import EngineOptions, Executor, ResponseCache, Sampling, default_cache_path
 from riskbench.errors import RunInterrupted, UsageError
-from riskbench.judges import Judge, JudgeContext, get_judges
+from riskbench.judges import get_judges
 from riskbench.metrics import RunScores
 from riskbench.models import Model, get_model
+from riskbench.pipeline.judge import judge_context, validation_context
+from riskbench.pipeline.options import Progress, RunOptions
 from riskbench.suites import Suite, load_suite
-from riskbench.types import Attempt, Conversation, Expected, Item, Run, RunConfig, TestCase
-
-
-class Progress(Protocol):
-    def start(self, total: int, done: int) -> None: ...
-    def advance(self, attempt: Attempt) -> None: ...
-    def stop(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How a run executes; none of this changes its results."""
-
-    db_url: str | None = None
-    concurrency: int | None = None
-    requests_per_minute: float | None = None
-    timeout_s: float | None = None
-    retries: int = 5
-    backoff_base_s: float = 1.0
-    use_cache: bool = True
-    cache_path: Path | None = None
-    report_dir: Path | None = None
-    tier: str = "restricted"
-    retry_errors: bool = False
+from riskbench.types import Attempt, Run, RunConfig, TestCase
 
 
 @dataclass(frozen=True)
@@ -92,7 +71,7 @@ def plan(config: RunConfig) -> Plan:
                          "(any model spec); the multilingual suite needs none")
     config = replace(config, attacks=tuple(a.name for a in chosen),
                      judges=config.judges or suite_judges(suite, config.judge_model))
-    get_judges(config.judges, _judge_check_context(config))
+    get_judges(config.judges, validation_context(config))
     return Plan(config, cases)
 
 
@@ -118,42 +97,16 @@ def evaluate(config: RunConfig, options: RunOptions | None = None,
     the_plan = plan(config)
     model = get_model(config.model)
     helpers = _helpers(config)
-    engine = store.connect(options.db_url)
+    db = store.connect(options.db_url)
 
     async def go() -> RunResult:
         for each in (model, *helpers.values()):
             await each.check()
-        run = store.create_run(engine, the_plan.config, the_plan.cases)
-        return await _execute(engine, run, the_plan.cases, model, options, progress,
+        run = store.create_run(db, the_plan.config, the_plan.cases)
+        return await _execute(db, run, the_plan.cases, model, options, progress,
                               helpers)
 
     return asyncio.run(go())
-
-
-def _judge_check_context(config: RunConfig) -> JudgeContext:
-    """For validating judge names before anything runs."""
-    async def unused(messages: Sequence[Any]) -> str:
-        raise AssertionError("validation context is never asked")
-
-    return JudgeContext(ask=unused, model=config.judge_model) if config.judge_model \
-        else JudgeContext()
-
-
-def _judge_context(judge_model: Model | None, options: RunOptions,
-                   cache: ResponseCache | None) -> JudgeContext:
-    """Rubric judges call their model through an executor of its own: same cache,
-    retries and time-outs as the model under test; temperature 0."""
-    if judge_model is None:
-        return JudgeContext()
-    executor = Executor(
-        judge_model,
-        EngineOptions(concurrency=1, requests_per_minute=options.requests_per_minute,
-                      timeout_s=options.timeout_s or judge_model.defaults.timeout_s,
-                      retries=options.retries, backoff_base_s=options.backoff_base_s),
-        Sampling(max_tokens=512, temperature=0.0, seed=0),
-        cache,
-    )
-    return JudgeContext(ask=executor.complete, model=judge_model.spec)
 
 
 def _helpers(config: RunConfig) -> dict[str, Model]:
@@ -167,28 +120,28 @@ def resume(run_id: str, options: RunOptions | None = None,
            progress: Progress | None = None) -> RunResult:
     """Finish the missing attempts of a stored run ('latest' for the newest)."""
     options = options or RunOptions()
-    engine = store.connect(options.db_url)
-    run = store.get_run(engine, run_id)
+    db = store.connect(options.db_url)
+    run = store.get_run(db, run_id)
     model = get_model(run.config.model)
     helpers = _helpers(run.config)
-    get_judges(run.config.judges, _judge_check_context(run.config))
-    cases = store.load_cases(engine, run.id)
+    get_judges(run.config.judges, validation_context(run.config))
+    cases = store.load_cases(db, run.id)
 
     async def go() -> RunResult:
         for each in (model, *helpers.values()):
             await each.check()
         if options.retry_errors:
-            store.forget_failed(engine, run.id)
-        return await _execute(engine, run, cases, model, options, progress, helpers)
+            store.forget_failed(db, run.id)
+        return await _execute(db, run, cases, model, options, progress, helpers)
 
     return asyncio.run(go())
 
 
-async def _execute(engine: Engine, run: Run, cases: Sequence[TestCase], model: Model,
+async def _execute(db: Engine, run: Run, cases: Sequence[TestCase], model: Model,
                    options: RunOptions, progress: Progress | None,
                    helpers: dict[str, Model] | None = None) -> RunResult:
     config = run.config
-    done = store.done_keys(engine, run.id)
+    done = store.done_keys(db, run.id)
     work = [(c, s) for c in cases for s in range(config.k) if (c.id, s) not in done]
     cache = ResponseCache(options.cache_path or default_cache_path()) if options.use_cache \
         else None
@@ -204,9 +157,9 @@ async def _execute(engine: Engine, run: Run, cases: Sequence[TestCase], model: M
         cache,
         helpers,
     )
-    chosen = get_judges(config.judges, _judge_context((helpers or {}).get("judge_model"),
+    chosen = get_judges(config.judges, judge_context((helpers or {}).get("judge_model"),
                                                       options, cache))
-    writer = store.AttemptWriter(engine)
+    writer = store.AttemptWriter(db)
 
     async def sink(case: TestCase, attempt: Attempt) -> None:
         verdicts = [await judge.judge(case, attempt) for judge in chosen]
@@ -221,17 +174,17 @@ async def _execute(engine: Engine, run: Run, cases: Sequence[TestCase], model: M
 
     if progress:
         progress.start(len(cases) * config.k, len(done))
-    store.set_status(engine, run.id, "running")
+    store.set_status(db, run.id, "running")
     flusher = asyncio.create_task(flush_periodically())
     try:
         await executor.execute(run.id, work, sink)
     except (KeyboardInterrupt, asyncio.CancelledError):
         writer.flush()
-        store.set_status(engine, run.id, "interrupted")
+        store.set_status(db, run.id, "interrupted")
         raise RunInterrupted(run.id) from None
     except BaseException:
         writer.flush()
-        store.set_status(engine, run.id, "interrupted")
+        store.set_status(db, run.id, "interrupted")
         raise
     finally:
         flusher.cancel()
@@ -244,85 +197,24 @@ async def _execute(engine: Engine, run: Run, cases: Sequence[TestCase], model: M
             await each.aclose()
         if progress:
             progress.stop()
-    store.set_status(engine, run.id, "finished")
-    run = store.get_run(engine, run.id)
-    scores = metrics.compute(engine, run.id, config.judges[0], config.k)
+    store.set_status(db, run.id, "finished")
+    run = store.get_run(db, run.id)
+    scores = metrics.compute(db, run.id, config.judges[0], config.k)
     out_dir = options.report_dir or Path("reports") / run.id
-    reports = report.write_reports(engine, run, scores, out_dir, tier=options.tier)
+    reports = report.write_reports(db, run, scores, out_dir, tier=options.tier)
     return RunResult(run, scores, reports, writer.written)
 
 
 def write_run_reports(run_id: str, options: RunOptions | None = None) -> RunResult:
     """Regenerate a run's reports from the store alone."""
     options = options or RunOptions()
-    engine = store.connect(options.db_url)
-    run = store.get_run(engine, run_id)
-    scores = metrics.compute(engine, run.id, run.config.judges[0], run.config.k)
+    db = store.connect(options.db_url)
+    run = store.get_run(db, run_id)
+    scores = metrics.compute(db, run.id, run.config.judges[0], run.config.k)
     out_dir = options.report_dir or Path("reports") / run.id
-    return RunResult(run, scores, report.write_reports(engine, run, scores, out_dir,
+    return RunResult(run, scores, report.write_reports(db, run, scores, out_dir,
                                                        tier=options.tier), 0)
 
 
-def judge_records(records: Iterable[Mapping[str, Any]], judge_names: Sequence[str],
-                  judge_model: str | None = None, options: RunOptions | None = None,
-                  ) -> list[dict[str, Any]]:
-    """Judge (prompt, response) records a user already has, with the judges of a run.
-    Each output is the input plus `outcome`, `score`, `rationale` (and `safe` when the
-    record says what was `expected`); with several judges, the first one's fields lead and
-    all are listed under `verdicts`."""
-    options = options or RunOptions()
-    get_judges(judge_names, _judge_check_context(RunConfig(judge_model=judge_model)))
-    model = get_model(judge_model) if judge_model else None
-    records = list(records)
-    pairs = []
-    for n, record in enumerate(records, start=1):
-        expected: Expected = record.get("expected") or "refuse"
-        labels = {k: str(record.get(k) or "")  # labels a judge may read (code judges do)
-                  for k in ("category", "scenario", "prog_lang", "context")}
-        meta = record.get("meta")
-        item = Item(id=str(record.get("id", n)), prompt=str(record["prompt"]),
-                    expected=expected, source="judge-input", category=labels["category"],
-                    scenario=labels["scenario"], prog_lang=labels["prog_lang"],
-                    context=labels["context"], meta=dict(meta) if isinstance(meta, dict) else {})
-        case = TestCase(f"input-{n}", item, "direct", "none", Conversation.user(item.prompt))
-        attempt = Attempt("judge", case.id, 0, "ok", str(record["response"]), ())
-        pairs.append((case, attempt))
-
-    async def go() -> list[list[Any]]:
-        cache = ResponseCache(options.cache_path or default_cache_path()) \
-            if options.use_cache else None
-        try:
-            if model is not None:
-                await model.check()
-            judges_ = get_judges(judge_names, _judge_context(model, options, cache))
-            semaphore = asyncio.Semaphore(options.concurrency or 16)
-
-            async def one(judge: Judge, case: TestCase, attempt: Attempt) -> Any:
-                async with semaphore:
-                    return await judge.judge(case, attempt)
-
-            return [await asyncio.gather(*(one(j, c, a) for c, a in pairs)) for j in judges_]
-        finally:
-            if cache is not None:
-                cache.close()
-            if model is not None:
-                await model.aclose()
-
-    per_judge = asyncio.run(go())
-    out = []
-    for index, record in enumerate(records):
-        first = per_judge[0][index]
-        row = {**record, "outcome": first.outcome, "score": first.score,
-               "rationale": first.rationale}
-        if record.get("expected"):
-            row["safe"] = first.safe
-        if len(per_judge) > 1:
-            row["verdicts"] = {v[index].judge: {"outcome": v[index].outcome,
-                                                "score": v[index].score}
-                               for v in per_judge}
-        out.append(row)
-    return out
-
-
-__all__ = ["Judge", "Plan", "Progress", "RunOptions", "RunResult", "evaluate",
-           "judge_records", "judges", "plan", "resume", "write_run_reports"]
+__all__ = ["Plan", "RunResult", "evaluate", "plan", "resume", "suite_judges",
+           "write_run_reports"]

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import cli_env
-from riskbench import metrics, mode_runs, modes, pipeline, store
+from riskbench import metrics, pipeline, store
 from riskbench.errors import UsageError
+from riskbench.pipeline import modes
+from riskbench.pipeline import modes as mode_runs
 from riskbench.report import profile, profile_render
 
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -12,8 +10,9 @@ from typing import Any
 
 import yaml
 
+from riskbench.atomic import write_atomic
 from riskbench.errors import UsageError
-from riskbench.store.monitor import ModelInfo
+from riskbench.types import ModelInfo
 
 FIELDS = ("name", "vendor", "family", "release_date", "open_weights", "reasoning",
           "modality", "beta", "specs")
@@ -31,7 +30,7 @@ def check_model(model: ModelInfo, where: str) -> ModelInfo:
     return replace(model, name=model.name or model.id)
 
 
-def _date(value: Any, where: str) -> date | None:
+def parse_date(value: Any, where: str) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, date):
@@ -63,7 +62,7 @@ def model_from_mapping(model_id: str, data: Any, where: str) -> ModelInfo:
     model = ModelInfo(
         id=str(model_id), name=str(data.get("name") or model_id),
         vendor=str(data.get("vendor") or ""), family=str(data.get("family") or ""),
-        release_date=_date(data.get("release_date"), where),
+        release_date=parse_date(data.get("release_date"), where),
         open_weights=_bool(data.get("open_weights", False), where, "open_weights"),
         reasoning=_bool(data.get("reasoning", False), where, "reasoning"),
         modality=str(data.get("modality") or "text"),
@@ -113,8 +112,4 @@ def write_models(models: list[ModelInfo], path: Path) -> None:
     """Write atomically: the file is whole or absent."""
     text = HEADER + yaml.safe_dump({m.id: to_mapping(m) for m in models}, sort_keys=False,
                                    allow_unicode=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_atomic(path, text)

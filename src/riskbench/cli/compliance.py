@@ -1,4 +1,4 @@
-"""`riskbench compliance`: a thin layer over `riskbench.compliance`."""
+"""`riskbench compliance`: a thin layer over `riskbench.pipeline.compliance`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from riskbench.cli.options import DbOpt, out
 from riskbench.errors import UsageError
-
-out = Console()
 
 _STYLE = {"pass": "green", "fail": "red", "insufficient": "yellow", "measured": "cyan",
           "not covered": "dim"}
@@ -27,8 +25,7 @@ def compliance(
     judge: Annotated[str | None, typer.Option(
         "--judge", help="Judge whose verdicts count (default: each run's first).",
         show_default=False)] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Database URL (default "
-                  "sqlite:///riskbench.db, or $RISKBENCH_DB).", show_default=False)] = None,
+    db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Folder for compliance-<framework>.md/.html/.json (default "
         "reports/<run id>, or reports/compliance for several runs).",
@@ -38,8 +35,8 @@ def compliance(
 ) -> None:
     """A clause-by-clause compliance table of stored runs against a regulatory framework:
     evidence, measured rate with its interval, threshold, pass / fail / not covered."""
-    from riskbench import compliance as api
-    from riskbench.compliance.render import evidence, measured, summary_line, threshold
+    from riskbench.pipeline import compliance as api
+    from riskbench.report.compliance import evidence, measured, summary_line, threshold
 
     if list_frameworks:
         for name in api.frameworks.names():

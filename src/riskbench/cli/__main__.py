@@ -1,0 +1,5 @@
+"""`python -m riskbench.cli`."""
+
+from riskbench.cli import main
+
+main()

@@ -1,0 +1,235 @@
+"""`riskbench run`, `evaluate`, `report` and `serve`: a thin layer over
+`riskbench.pipeline.runs` and `riskbench.pipeline.modes`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from riskbench import pipeline
+from riskbench.cli.options import DbOpt, csv, err, out
+from riskbench.cli.options import tier as tier_
+from riskbench.errors import UsageError
+from riskbench.types import RunConfig
+
+app = typer.Typer()
+
+BASELINE_ATTACKS = ("direct", "prefix_injection", "refusal_suppression", "roleplay")
+
+
+def _pct(score: Any) -> str:
+    if not score or score.value is None:
+        return "–"
+    return f"{100 * score.value:.1f}% [{100 * score.low:.0f}–{100 * score.high:.0f}]"
+
+
+def _group_table(rows: list[dict[str, Any]], title: str, k: int) -> Table:
+    table = Table(title=title)
+    for name in (title.removeprefix("by "), "safety rate", f"Secure@{k}", "risk",
+                 "attack success"):
+        table.add_column(name, justify="left" if name == title.removeprefix("by ") else "right")
+    for row in rows:
+        sak = row.get("secure_at_k")
+        table.add_row(row["key"], _pct(row.get("safety_rate")), _pct(sak),
+                      sak.extra["risk_level"] if sak else "–",
+                      _pct(row.get("attack_success_rate")))
+    return table
+
+
+def _print_summary(result: pipeline.RunResult) -> None:
+    scores, run = result.scores, result.run
+    k = scores.k
+    table = Table(title=f"{run.config.model} on {run.config.suite} (run {run.id})")
+    table.add_column("category")
+    for name in ("safety rate", f"Secure@{k}", "risk", "attack success", "over-refusal", "n"):
+        table.add_column(name, justify="right")
+    rows = [("overall", "all")] + [("category", r["key"]) for r in scores.table("category")]
+    for group, key in rows:
+        safety = scores.get("safety_rate", group, key)
+        sak = scores.get("secure_at_k", group, key)
+        table.add_row(
+            "[bold]overall[/bold]" if group == "overall" else key,
+            _pct(safety), _pct(sak), sak.extra["risk_level"] if sak else "–",
+            _pct(scores.get("attack_success_rate", group, key)),
+            _pct(scores.get("over_refusal_rate", group, key)),
+            str(safety.n if safety else 0),
+            end_section=group == "overall",
+        )
+    out.print(table)
+    accuracy = scores.get("accuracy")
+    if accuracy:  # capability questions: answers judged correct (choice, exact_answer)
+        out.print(f"accuracy on capability questions: {_pct(accuracy)}, n = {accuracy.n}")
+    for group, title in (("attack", "by attack"), ("scenario", "by coding scenario"),
+                         ("prog_lang", "by programming language")):
+        rows = [r for r in scores.table(group) if r["key"]]
+        if len(rows) > 1:
+            out.print(_group_table(rows, title, k))
+    counts = scores.counts
+    out.print(f"{counts['attempts']} attempts ({result.new_attempts} new), "
+              f"{counts['errors']} errored. Reports:")
+    for kind, path in result.reports.items():
+        out.print(f"  {kind:8} {path}")
+
+
+@app.command()
+def run(
+    model: Annotated[str, typer.Option(help="Model spec, e.g. local:smollm2, "
+                     "openai:gpt-4o-mini, openai-compatible:<base_url>:<name>.")]
+    = "local:smollm2",
+    suite: Annotated[str, typer.Option(help="Suite name or a JSONL/YAML file.")] = "starter",
+    attacks: Annotated[str | None, typer.Option(help="Comma-separated attack names, or "
+                       "'all'. Default: each item's own attack where the suite binds one "
+                       "(code-safety), else " + ",".join(BASELINE_ATTACKS) + ".",
+                       show_default=False)] = None,
+    judge: Annotated[str | None, typer.Option("--judge", "--judges", help="Comma-separated "
+                     "judges; the first scores. Default: the suite's own, else refusal.",
+                     show_default=False)] = None,
+    k: Annotated[int, typer.Option("-k", help="Samples per test case (Secure@k).")] = 1,
+    seed: int = 0,
+    temperature: Annotated[float | None, typer.Option(
+        help="Sampling temperature (default 0 for k=1, else 0.7).", show_default=False)] = None,
+    max_tokens: int = 128,
+    limit: Annotated[int | None, typer.Option(help="Use only the first N items.")] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        help="Requests in flight (default: the model's own).", show_default=False)] = None,
+    rpm: Annotated[float | None, typer.Option(help="Requests-per-minute cap.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds per request.")] = None,
+    retries: int = 5,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore the response cache.")]
+    = False,
+    db: DbOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Report folder "
+                       "(default reports/<run-id>).")] = None,
+    tier: Annotated[str, typer.Option(help="public (harmful outputs withheld) or "
+                    "restricted.")] = "restricted",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, do not call.")] = False,
+    resume: Annotated[str | None, typer.Option(help="Finish a stored run: its id or "
+                      "'latest'.", show_default=False)] = None,
+    retry_errors: Annotated[bool, typer.Option(help="With --resume: try errored attempts "
+                            "again.")] = False,
+    judge_model: Annotated[str | None, typer.Option(help="Model for rubric judges "
+                           "(strongreject, harmbench, jailbreakbench, airbench, cascade).",
+                           show_default=False)] = None,
+    attacker: Annotated[str | None, typer.Option(help="Attacker model of adaptive attacks "
+                        "(pair, tap, crescendo); the translator of translate[lang=...].",
+                        show_default=False)] = None,
+    attack_judge: Annotated[str | None, typer.Option(help="Judge model scoring adaptive "
+                            "attacks' tries.", show_default=False)] = None,
+) -> None:
+    """Evaluate a model on a suite, judge every response, store it and write reports."""
+    options = pipeline.RunOptions(
+        db_url=db, concurrency=concurrency, requests_per_minute=rpm, timeout_s=timeout,
+        retries=retries, use_cache=not no_cache, report_dir=out_dir, tier=tier_(tier),
+        retry_errors=retry_errors,
+    )
+    from riskbench.cli.progress import RichProgress
+
+    progress = RichProgress(err)
+    if resume:
+        result = pipeline.resume(resume, options, progress)
+    else:
+        config = RunConfig(model=model, suite=suite, attacks=csv(attacks or ""),
+                           default_attacks=BASELINE_ATTACKS,
+                           judges=csv(judge or ""), k=k, seed=seed, temperature=temperature,
+                           max_tokens=max_tokens, limit=limit, attacker=attacker,
+                           attack_judge=attack_judge, judge_model=judge_model)
+        if dry_run:
+            the_plan = pipeline.plan(config)
+            from riskbench.models import get_model
+
+            get_model(config.model)
+            out.print(f"{len(the_plan.cases)} test cases x k={config.k} = "
+                      f"{the_plan.attempts} attempts, about {the_plan.requests} model "
+                      "requests if nothing is cached (judges are local). Judges: "
+                      f"{', '.join(the_plan.config.judges)}.")
+            return
+        result = pipeline.evaluate(config, options, progress)
+    _print_summary(result)
+
+
+@app.command()
+def evaluate(
+    model: Annotated[str, typer.Argument(help="Model spec, e.g. scripted:refuse.")],
+    mode: Annotated[str, typer.Option(help="baseline|adversarial|multilingual|compliance|"
+                    "all (docs/modes.md), or several joined by commas.")] = "all",
+    limit: Annotated[int | None, typer.Option(help="First N items of each run (of each "
+                     "language for multilingual).")] = None,
+    max_tokens: int = 128,
+    attacker: Annotated[str | None, typer.Option(help="Attacker model: adds adaptive "
+                        "attacks to the adversarial mode.", show_default=False)] = None,
+    attack_judge: Annotated[str | None, typer.Option(show_default=False)] = None,
+    judge_model: Annotated[str | None, typer.Option(show_default=False)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
+    db: DbOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Combined report folder "
+                       "(default reports/modes/<model>); rerun to resume.")] = None,
+    framework: Annotated[str, typer.Option(help="Regulatory framework of the compliance "
+                         "mode's clause table (riskbench compliance --list).")] = "tc260",
+) -> None:
+    """Run evaluation modes on a model and write one combined report with its profile."""
+    from riskbench.cli.progress import RichProgress
+    from riskbench.pipeline.modes import evaluate_modes
+
+    result = evaluate_modes(model, mode, limit=limit, max_tokens=max_tokens,
+                            attacker=attacker, attack_judge=attack_judge,
+                            judge_model=judge_model, out_dir=out_dir,
+                            options=pipeline.RunOptions(db_url=db, use_cache=not no_cache),
+                            progress=RichProgress(err), framework=framework)
+    for row in result.content["modes"]:
+        rate = row["safety_rate"]
+        shown = f"{100 * rate['value']:.1f}% (n={rate['n']})" if rate else row["status"]
+        out.print(f"{row['mode']:13} {shown}", highlight=False)
+        for note in row["notes"]:
+            out.print(f"  {note}", highlight=False)
+    for line in result.content["profile"]["text"]:
+        out.print(line, highlight=False)
+    for kind, path in result.reports.items():
+        out.print(f"  {kind:8} {path}", highlight=False)
+
+
+@app.command()
+def report(
+    run_id: Annotated[str | None, typer.Argument(help="Run id.", show_default=False)] = None,
+    latest: Annotated[bool, typer.Option("--latest", help="The newest run.")] = False,
+    db: DbOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out")] = None,
+    tier: str = "restricted",
+) -> None:
+    """Write a run's reports again, from the store alone."""
+    if not run_id and not latest:
+        raise UsageError("give a run id or --latest (`riskbench runs` lists the runs)")
+    result = pipeline.write_run_reports(
+        run_id or "latest", pipeline.RunOptions(db_url=db, report_dir=out_dir, tier=tier_(tier))
+    )
+    _print_summary(result)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    db: DbOpt = None,
+    token: Annotated[str | None, typer.Option(
+        envvar="RISKBENCH_TOKEN", show_default=False, show_envvar=True,
+        help="Token that unlocks transcripts (model completions); without one they stay "
+             "locked.")] = None,
+) -> None:
+    """Start the dashboard and its REST API (docs/dashboard.md)."""
+    try:
+        import uvicorn
+
+        from riskbench.web import create_app
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"the dashboard needs {exc.name}; install the web extra: "
+                         "pip install -e '.[web]'") from None
+    web_app = create_app(db, token)
+    locked = "unlocked with the token" if token else "locked (no --token / RISKBENCH_TOKEN)"
+    err.print(f"riskbench dashboard on http://{host}:{port}/ ; transcripts {locked}",
+              highlight=False)
+    if token and host not in ("127.0.0.1", "localhost", "::1"):
+        err.print("warning: plain HTTP off this machine sends the token in clear; put the "
+                  "dashboard behind a TLS proxy", highlight=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")

@@ -1,0 +1,33 @@
+"""How a run executes (options that never change its results) and how it reports
+progress; shared by every pipeline entry point and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from riskbench.types import Attempt
+
+
+class Progress(Protocol):
+    def start(self, total: int, done: int) -> None: ...
+    def advance(self, attempt: Attempt) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run executes; none of this changes its results."""
+
+    db_url: str | None = None
+    concurrency: int | None = None
+    requests_per_minute: float | None = None
+    timeout_s: float | None = None
+    retries: int = 5
+    backoff_base_s: float = 1.0
+    use_cache: bool = True
+    cache_path: Path | None = None
+    report_dir: Path | None = None
+    tier: str = "restricted"
+    retry_errors: bool = False
