@@ -21,7 +21,8 @@ for group in (run.app, lists.app, judge.app):
     app.registered_commands += group.registered_commands
     app.registered_groups += group.registered_groups
 app.command("compliance")(compliance)
-app.registered_commands.sort(key=lambda c: ORDER.index(c.name or getattr(c.callback, "__name__", "")))
+app.registered_commands.sort(
+    key=lambda c: ORDER.index(c.name or getattr(c.callback, "__name__", "")))
 app.add_typer(models_app, name="models")
 app.add_typer(monitor_app, name="monitor")
 

@@ -13,7 +13,6 @@ from riskbench.report import content, html, markdown
 from riskbench.types import Run
 
 
-
 def write_reports(engine: Engine, run: Run, scores: RunScores, out_dir: Path,
                   tier: str = "restricted") -> dict[str, Path]:
     data = content.build(engine, run, scores, tier)

@@ -14,9 +14,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from riskbench.atomic import write_atomic
 from riskbench.metrics import monitor as m
 from riskbench.metrics.monitor_config import MonitorConfig
-from riskbench.atomic import write_atomic
 from riskbench.report.monitor_charts import family_chart, scatter_chart, timeline_chart
 from riskbench.types import DomainScore, ModelInfo
 
