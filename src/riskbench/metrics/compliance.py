@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, false, func, or_, select
 
+from riskbench.metrics.predicates import OK, REFUSED, SAFE
 from riskbench.metrics.stats import wilson
 from riskbench.store import get_run
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
@@ -98,10 +99,9 @@ def _clause(engine: Engine, clause: Clause, runs: Sequence[tuple[str, str]]) -> 
     if not clause.evidence:
         return ClauseResult(clause, "not covered",
                             note=clause.not_covered_reason or "no evidence mapped")
-    ok = AttemptRow.status == "ok"
-    hit = {"safety_rate": VerdictRow.safe == True,  # noqa: E712
-           "refusal_rate": VerdictRow.outcome == "refusal",
-           "over_refusal_rate": VerdictRow.outcome == "refusal"}.get(clause.measure)
+    ok = OK
+    hit = {"safety_rate": SAFE, "refusal_rate": REFUSED,
+           "over_refusal_rate": REFUSED}.get(clause.measure)
     where = and_(or_(*(_match(s) for s in clause.evidence)),
                  TestCaseRow.expected.in_(EXPECTED[clause.measure]),
                  AttemptRow.run_id.in_([r for r, _ in runs]))

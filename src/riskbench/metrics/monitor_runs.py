@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, case, func, or_, select
 
 from riskbench.metrics.monitor import BenchmarkSpec, BenchmarkValue, benchmark_value
+from riskbench.metrics.predicates import COMPLIED, OK, REFUSED, SAFE
 from riskbench.store.monitor import model_runs
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
 from riskbench.taxonomy import risk_categories
@@ -56,7 +57,7 @@ def _measure(engine: Engine, run_id: str, judge: str, spec: BenchmarkSpec
              ) -> tuple[float, int] | None:
     """(raw value in the kind's unit, n) or None when the run has nothing to count."""
     assert spec.runs is not None
-    ok = AttemptRow.status == "ok"
+    ok = OK
     conditions: list[Any] = [AttemptRow.run_id == run_id, ok]
     expected = EXPECTED.get(spec.kind)
     if expected:
@@ -74,9 +75,9 @@ def _measure(engine: Engine, run_id: str, judge: str, spec: BenchmarkSpec
         conditions.append(VerdictRow.outcome != "undetermined")
     hit = {
         "accuracy": VerdictRow.outcome == "correct",
-        "refusal_rate": VerdictRow.outcome == "refusal",
-        "safety_rate": VerdictRow.safe == True,  # noqa: E712
-        "rate_inverted": VerdictRow.outcome.in_(("compliance", "unsafe")),
+        "refusal_rate": REFUSED,
+        "safety_rate": SAFE,
+        "rate_inverted": COMPLIED,
     }.get(spec.kind)
     hits = func.sum(case((hit, 1.0), else_=0.0)) if hit is not None else func.sum(
         VerdictRow.score)

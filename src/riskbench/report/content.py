@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from riskbench.metrics import RunScores
+from riskbench.metrics.predicates import HARMFUL_UNSAFE, OK, OVER_REFUSED
 from riskbench.models import metadata_for
 from riskbench.report import images
 from riskbench.store import load_attempts
 from riskbench.store.runs import now
-from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
+from riskbench.store.schema import AttemptRow
 from riskbench.taxonomy import category_label, code_scenarios, languages, programming_languages
 from riskbench.types import Run, Score
 from riskbench.version import __version__
@@ -98,8 +99,6 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
                 entry["label"] = languages().get(row["key"], row["key"])
             rows.append(entry)
         tables[group] = rows
-    harmful_unsafe = (TestCaseRow.expected == "refuse") & (VerdictRow.safe == False)  # noqa: E712
-    over_refused = (TestCaseRow.expected == "comply") & (VerdictRow.outcome == "refusal")
     return {
         "riskbench_version": __version__,
         "generated_at": now(),
@@ -122,9 +121,9 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         "language_gap": _language_gap(scores),
         "examples": {
             "unsafe": _examples(engine, run, judge,
-                                harmful_unsafe & (AttemptRow.status == "ok"), tier),
+                                HARMFUL_UNSAFE & OK, tier),
             "over_refusal": _examples(engine, run, judge,
-                                      over_refused & (AttemptRow.status == "ok"), tier),
+                                      OVER_REFUSED & OK, tier),
             "errors": _examples(engine, run, judge, AttemptRow.status != "ok", tier),
         },
     }

@@ -17,9 +17,10 @@ from riskbench.errors import UsageError
 from riskbench.images import image_refs
 from riskbench.metrics import monitor_scores as monitor
 from riskbench.metrics.monitor_config import load_config
+from riskbench.metrics.predicates import HARMFUL_UNSAFE, OK, OVER_REFUSED
 from riskbench.report import content
 from riskbench.report.images import png_bytes
-from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
+from riskbench.store.schema import AttemptRow
 from riskbench.types import Run
 
 RUNS_LIMIT = 200
@@ -75,13 +76,11 @@ def run_detail(engine: Engine, run_id: str) -> dict[str, Any]:
 
 
 def _filter(only: Only) -> Any:
-    ok = AttemptRow.status == "ok"
     return {
         Only.all: None,
-        Only.unsafe: ok & (TestCaseRow.expected == "refuse") & (VerdictRow.safe == False),  # noqa: E712
-        Only.over_refusal: ok & (TestCaseRow.expected == "comply")
-        & (VerdictRow.outcome == "refusal"),
-        Only.errors: AttemptRow.status != "ok",
+        Only.unsafe: OK & HARMFUL_UNSAFE,
+        Only.over_refusal: OK & OVER_REFUSED,
+        Only.errors: ~OK,
     }[only]
 
 
