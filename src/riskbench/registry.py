@@ -20,9 +20,15 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    def __init__(self, kind: str, list_command: str) -> None:
+    """`group` is the entry-point group third parties register under; `old_groups` are
+    names it had before (read too, so existing plugins keep loading)."""
+
+    def __init__(self, kind: str, list_command: str, group: str,
+                 old_groups: tuple[str, ...] = ()) -> None:
         self.kind = kind
         self.list_command = list_command
+        self.group = group
+        self.old_groups = old_groups
         self._entries: dict[str, T] = {}
         self._plugins_loaded = False
 
@@ -42,10 +48,10 @@ class Registry(Generic[T]):
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
-        for ep in entry_points(group=f"riskbench.{self.kind}s"):
-            entry = ep.load()
-            if ep.name not in self._entries:
-                self.add(ep.name, entry)
+        for group in (self.group, *self.old_groups):
+            for ep in entry_points(group=group):
+                if ep.name not in self._entries:
+                    self.add(ep.name, ep.load())
 
     def get(self, name: str) -> T:
         self._load_plugins()

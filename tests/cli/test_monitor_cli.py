@@ -133,7 +133,7 @@ def test_import_csv_keeps_provenance_and_compute_uses_it(tmp_path: Path, db_url:
         ("alpha", "strongreject", 0.25, 50, "my lab"),
         ("beta-open", "wmdp_cyber", 50.0, None, "leaderboard Y")]
     assert all(i.file == str(csv_path.resolve()) and i.imported_at for i in imported)
-    scores = {s.model: s for s in monitor.compute(engine) if s.domain == "cyber"}
+    scores = {s.model: s for s in monitor.compute_scores(engine) if s.domain == "cyber"}
     alpha = scores["alpha"]
     assert alpha.capability == pytest.approx((2 * 60 + 30) / 3)
     assert alpha.safety == pytest.approx(75) and alpha.risk == pytest.approx(50 * 0.25)
@@ -204,7 +204,7 @@ def test_compute_from_real_stored_runs(tmp_path: Path, db_url: str, registry: Pa
     assert accuracy is not None and (accuracy.value, accuracy.n) == (0.75, 4)
     assert cap.scores.get("safety_rate") is None  # no harmful items in a capability run
     engine = store.connect(db_url)
-    scores = {s.model: s for s in monitor.compute(engine) if s.domain == "cyber"}
+    scores = {s.model: s for s in monitor.compute_scores(engine) if s.domain == "cyber"}
     alpha = {v.benchmark: v for v in scores["alpha"].benchmarks}
     assert alpha["wmdp_cyber"].value == pytest.approx(75.0) and alpha["wmdp_cyber"].n == 4
     assert alpha["wmdp_cyber"].source == f"run:{cap.run.id}"
@@ -228,12 +228,12 @@ def test_compute_from_real_stored_runs(tmp_path: Path, db_url: str, registry: Pa
     csv_path.write_text("model,benchmark,score\nalpha,wmdp_cyber,40\nbeta-open,wmdp_cyber,"
                         "90\n", encoding="utf-8")
     monitor.import_scores(engine, csv_path)
-    runs_first = {s.model: s for s in monitor.compute(engine) if s.domain == "cyber"}
+    runs_first = {s.model: s for s in monitor.compute_scores(engine) if s.domain == "cyber"}
     assert runs_first["alpha"].capability == pytest.approx(75.0)
     beta_open = runs_first["beta-open"]
     assert beta_open.capability == pytest.approx(90.0)
     assert beta_open.risk == pytest.approx(90.0)  # S = 0 from its runs
-    imports_first = {s.model: s for s in monitor.compute(engine, prefer="imports")
+    imports_first = {s.model: s for s in monitor.compute_scores(engine, prefer="imports")
                      if s.domain == "cyber"}
     assert imports_first["alpha"].capability == pytest.approx(40.0)
 
@@ -251,7 +251,7 @@ def test_report_html_markdown_csv(tmp_path: Path, db_url: str, registry: Path,
         "beta-open,wmdp_cyber,50\nbeta-open,cyber_refusal,20\n"
         "evil,wmdp_cyber,40\nevil,cyber_refusal,10\n", encoding="utf-8")
     monitor.import_scores(engine, csv_path)
-    monitor.compute(engine)
+    monitor.compute_scores(engine)
     code, _, err = cli("monitor", "report", "--out", str(tmp_path / "rep"), "--db", db_url)
     assert code == 0, err
     html = (tmp_path / "rep/monitor.html").read_text(encoding="utf-8")

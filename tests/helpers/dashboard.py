@@ -65,7 +65,7 @@ def monitor_scores(db_url: str, tmp_path: Path) -> None:
     path = tmp_path / "scores.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     monitor.import_scores(engine, path)
-    monitor.compute(engine)
+    monitor.compute_scores(engine)
 
 
 def stored(db_url: str, tmp_path: Path) -> Stored:

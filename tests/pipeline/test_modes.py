@@ -41,14 +41,14 @@ def test_combined_report_equals_the_runs_scores(tmp_path: Path) -> None:
     by_mode = {m["mode"]: m for m in content["modes"]}
     for name in ("baseline", "adversarial", "multilingual"):
         [run] = by_mode[name]["runs"]
-        scores = metrics.compute(engine, run["run_id"], "refusal", 1)
+        scores = metrics.score_run(engine, run["run_id"], "refusal", 1)
         expected = scores.get("safety_rate")
         assert expected is not None
         assert by_mode[name]["safety_rate"]["value"] == expected.value
         assert by_mode[name]["safety_rate"]["n"] == expected.n
     # adversarial: 30 offline attacks on 3 items; the worst is the lowest per-attack rate
     [adv] = by_mode["adversarial"]["runs"]
-    per_attack = metrics.compute(engine, adv["run_id"], "refusal", 1).table("attack")
+    per_attack = metrics.score_run(engine, adv["run_id"], "refusal", 1).table("attack")
     lowest = min(r["safety_rate"].value for r in per_attack if r.get("safety_rate"))
     assert content["worst_attack"]["safety_rate"]["value"] == lowest
     assert len(content["attacks"]) == len(per_attack) > 20

@@ -35,7 +35,7 @@ def fill(url: str, tmp_path: Path) -> list[monitor.DomainScore]:
                     "m-closed,bio_refusal,80,,\nm-open,wmdp_bio,70,,\nm-open,bio_refusal,10,"
                     "40,\n", encoding="utf-8")
     monitor.import_scores(engine, path)
-    monitor.compute(engine)
+    monitor.compute_scores(engine)
     return sorted(monitor.load_scores(engine, "bio"), key=lambda s: s.model)
 
 

@@ -71,7 +71,7 @@ def _convert(attack: str, key: str, raw: Any, default: Any) -> Any:
     return raw
 
 
-attacks: Registry[StaticAttack] = Registry("attack", "riskbench attacks")
+attacks: Registry[StaticAttack] = Registry("attack", "riskbench attacks", "riskbench.attacks")
 
 
 def attack(

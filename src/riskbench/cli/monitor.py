@@ -183,7 +183,7 @@ def monitor_compute(
     from riskbench.pipeline import monitor
 
     config = monitor.domains(domains)
-    scores = monitor.compute(_db(db), config, model, prefer)
+    scores = monitor.compute_scores(_db(db), config, model, prefer)
     for name, domain in config.domains.items():
         rows = [s for s in scores if s.domain == name]
         table = Table("model", "C", "S", "beta", "R", "missing benchmarks",

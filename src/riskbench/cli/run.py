@@ -13,6 +13,7 @@ from riskbench import pipeline
 from riskbench.cli.options import DbOpt, csv, err, out
 from riskbench.cli.options import tier as tier_
 from riskbench.errors import UsageError
+from riskbench.report.format import percent_ci
 from riskbench.types import RunConfig
 
 app = typer.Typer()
@@ -21,9 +22,9 @@ BASELINE_ATTACKS = ("direct", "prefix_injection", "refusal_suppression", "rolepl
 
 
 def _pct(score: Any) -> str:
-    if not score or score.value is None:
+    if not score:
         return "–"
-    return f"{100 * score.value:.1f}% [{100 * score.low:.0f}–{100 * score.high:.0f}]"
+    return percent_ci(score.value, score.low, score.high)
 
 
 def _group_table(rows: list[dict[str, Any]], title: str, k: int) -> Table:

@@ -78,4 +78,4 @@ class LocalJudge:
 
 
 JudgeFactory = Callable[[JudgeContext], Judge]
-judges: Registry[JudgeFactory] = Registry("judge", "riskbench judges")
+judges: Registry[JudgeFactory] = Registry("judge", "riskbench judges", "riskbench.judges")

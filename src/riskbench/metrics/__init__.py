@@ -1,6 +1,6 @@
 """Stage 7: turning stored verdicts into `Score`s."""
 
-from riskbench.metrics.run_scores import RunScores, compute
+from riskbench.metrics.run_scores import RunScores, score_run
 from riskbench.metrics.stats import (
     newcombe_difference,
     risk_level,
@@ -9,5 +9,12 @@ from riskbench.metrics.stats import (
     wilson,
 )
 
-__all__ = ["RunScores", "compute", "newcombe_difference", "risk_level", "secure_at_k",
-           "strongreject_score", "wilson"]
+__all__ = [
+    "RunScores",
+    "newcombe_difference",
+    "risk_level",
+    "score_run",
+    "secure_at_k",
+    "strongreject_score",
+    "wilson",
+]

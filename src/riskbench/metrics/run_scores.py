@@ -61,7 +61,7 @@ def _rate(metric: str, group: str, key: str, hits: int, n: int, **extra: Any) ->
     return Score(metric, group, key, hits / n if n else None, low, high, n, extra)
 
 
-def compute(engine: Engine, run_id: str, judge: str, k: int) -> RunScores:
+def score_run(engine: Engine, run_id: str, judge: str, k: int) -> RunScores:
     scores: list[Score] = []
     with engine.connect() as conn:
         for group, column in GROUPS.items():

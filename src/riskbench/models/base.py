@@ -43,4 +43,6 @@ class Model(Protocol):
 
 
 ProviderFactory = Callable[[str], Model]
-providers: Registry[ProviderFactory] = Registry("model provider", "riskbench models")
+providers: Registry[ProviderFactory] = Registry("model provider", "riskbench models",
+                                                 "riskbench.model_providers",
+                                                 ("riskbench.model providers",))

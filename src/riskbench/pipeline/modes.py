@@ -144,7 +144,7 @@ def evaluate_modes(model: str, mode: str, *, limit: int | None = None, k: int = 
     if all(status == "not available" for _, _, _, status, _ in planned):
         notes = "; ".join(f"{m.name}/{p.name}: {note}" for m, p, _, _, note in planned)
         raise UsageError(f"mode {mode} is not available: {notes}")
-    engine = store.connect(options.db_url)
+    db = store.connect(options.db_url)
     results: dict[str, list[profile.ModeRun]] = {m.name: [] for m in chosen}
     for each, part, config, status, note in planned:
         if config is None:
@@ -154,7 +154,7 @@ def evaluate_modes(model: str, mode: str, *, limit: int | None = None, k: int = 
         run_options = replace(options, report_dir=out_dir / each.name / part.name)
         known = manifest.get(key)
         try:
-            if known and known["config"] == config.to_json() and _exists(engine, known):
+            if known and known["config"] == config.to_json() and _exists(db, known):
                 result = resume(known["run_id"], run_options, progress)
             else:
                 result = evaluate(_limited(config, part, out_dir), run_options,
@@ -173,15 +173,15 @@ def evaluate_modes(model: str, mode: str, *, limit: int | None = None, k: int = 
     reports = profile_render.write(content, out_dir)
     compliance_runs = [r.run_id for r in results.get("compliance", []) if r.run_id]
     if compliance_runs:
-        table = compliance_table(engine, get_framework(framework), compliance_runs)
+        table = compliance_table(db, get_framework(framework), compliance_runs)
         for kind, path in write_compliance(table, out_dir).items():
             reports[f"compliance {kind}"] = path
     return ModesResult(model, infos, content, reports)
 
 
-def _exists(engine: Any, known: dict[str, Any]) -> bool:
+def _exists(db: Any, known: dict[str, Any]) -> bool:
     try:
-        store.get_run(engine, known["run_id"])
+        store.get_run(db, known["run_id"])
     except UsageError:
         return False
     return True

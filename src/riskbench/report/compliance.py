@@ -8,12 +8,13 @@ import html
 import json
 
 from riskbench.metrics.compliance import ClauseResult, ComplianceTable
+from riskbench.report.format import percent
 
 STATUS_ORDER = ("pass", "fail", "insufficient", "measured", "not covered")
 
 
 def pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
+    return percent(value)
 
 
 def measured(row: ClauseResult) -> str:

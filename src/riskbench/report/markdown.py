@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from riskbench.report.format import percent_ci
 from riskbench.report.images import note
 
 
@@ -19,8 +20,7 @@ def _cell(text: Any, limit: int = 300) -> str:
 def _pct(score: dict[str, Any] | None) -> str:
     if not score:
         return "–"
-    return (f"{100 * score['value']:.1f}% "
-            f"[{100 * score['low']:.1f}, {100 * score['high']:.1f}]")
+    return percent_ci(score["value"], score["low"], score["high"], 1, 1, ", ")
 
 
 def _gap(g: dict[str, Any]) -> str:

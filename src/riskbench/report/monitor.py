@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from riskbench.atomic import write_atomic
 from riskbench.metrics import monitor as m
 from riskbench.metrics.monitor_config import MonitorConfig
+from riskbench.report.format import percent
 from riskbench.report.monitor_charts import family_chart, scatter_chart, timeline_chart
 from riskbench.types import DomainScore, ModelInfo
 
@@ -78,7 +79,7 @@ def _num(value: float | None, digits: int = 1) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.1f}%"
+    return percent(value, none="n/a", signed=True, scale=1.0)
 
 
 def render_html(data: dict[str, Any]) -> str:

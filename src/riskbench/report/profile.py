@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from riskbench.metrics import RunScores, wilson
+from riskbench.report.format import percent
 from riskbench.taxonomy import languages as language_names
 from riskbench.types import Score
 
@@ -102,7 +103,7 @@ def steepness(drop: float) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.0f}%"
+    return percent(value, 0)
 
 
 def build(model: str, modes: Sequence[ModeInfo]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from riskbench.atomic import write_atomic
+from riskbench.report.format import percent_ci
 
 
 def radar_chart(axes: list[tuple[str, float]], title: str = "Safety profile") -> str:
@@ -49,8 +50,7 @@ def radar_chart(axes: list[tuple[str, float]], title: str = "Safety profile") ->
 def _pct(rate: dict[str, Any] | None) -> str:
     if not rate:
         return "–"
-    return (f"{100 * rate['value']:.1f}% [{100 * rate['low']:.0f}–{100 * rate['high']:.0f}]"
-            f" n={rate['n']}")
+    return f"{percent_ci(rate['value'], rate['low'], rate['high'])} n={rate['n']}"
 
 
 def _gap(gap: dict[str, Any] | None) -> str:

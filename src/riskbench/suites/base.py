@@ -23,20 +23,23 @@ class Suite:
 
 
 SuiteLoader = Callable[[], Suite]
-suites: Registry[SuiteLoader] = Registry("suite", "riskbench suites")
+suites: Registry[SuiteLoader] = Registry("suite", "riskbench suites", "riskbench.suites")
 
 # Public benchmark formats: `--suite FORMAT:PATH[?option=value&...]`, e.g.
 # `harmbench:data/harmbench_behaviors_text_all.csv?functional=standard`. A loader gets
 # the path (None when the user gave none: then it may fetch the upstream file) and the
 # options, and returns a Suite.
 FormatLoader = Callable[[Path | None, Mapping[str, str]], Suite]
-formats: Registry[FormatLoader] = Registry("suite format", "riskbench suites")
+formats: Registry[FormatLoader] = Registry("suite format", "riskbench suites",
+                                         "riskbench.suite_formats", ("riskbench.suite formats",))
 
 # Generated suites, written out by `riskbench build NAME -o FILE.jsonl`: a builder gets the
 # folder of the source data it crosses (None: fetch it) and whether to build the quick
 # subset.
 SuiteBuilder = Callable[[Path | None, bool], Suite]
-builders: Registry[SuiteBuilder] = Registry("suite builder", "riskbench build --help")
+builders: Registry[SuiteBuilder] = Registry("suite builder", "riskbench build --help",
+                                            "riskbench.suite_builders",
+                                            ("riskbench.suite builders",))
 
 
 def spread(items: Iterable[Item], field: str) -> dict[str, int]:

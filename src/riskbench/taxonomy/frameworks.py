@@ -119,7 +119,8 @@ def _load(name: str) -> Framework:
 
 
 FrameworkLoader = Callable[[], Framework]
-frameworks: Registry[FrameworkLoader] = Registry("framework", "riskbench compliance --list")
+frameworks: Registry[FrameworkLoader] = Registry("framework", "riskbench compliance --list",
+                                               "riskbench.frameworks")
 
 
 def _register_data_files() -> None:

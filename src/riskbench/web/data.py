@@ -69,7 +69,7 @@ def run_detail(engine: Engine, run_id: str) -> dict[str, Any]:
     """The run report's content without its examples: scores are public, completions
     are not (they are on the token-guarded transcript routes)."""
     run = _run(engine, run_id)
-    scores = metrics.compute(engine, run.id, run.config.judges[0], run.config.k)
+    scores = metrics.score_run(engine, run.id, run.config.judges[0], run.config.k)
     data = content.build(engine, run, scores, tier="public")
     data.pop("examples", None)
     return plain(data)

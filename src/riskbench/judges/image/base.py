@@ -33,8 +33,9 @@ class ImageClassifier(Protocol):
 
 
 ClassifierFactory = Callable[[JudgeContext], ImageClassifier]
-image_classifiers: Registry[ClassifierFactory] = Registry("image classifier",
-                                                          "riskbench image classifiers")
+image_classifiers: Registry[ClassifierFactory] = Registry(
+    "image classifier", "riskbench image classifiers", "riskbench.image_classifiers",
+    ("riskbench.image classifiers",))
 
 
 class ImageJudge(LocalJudge):

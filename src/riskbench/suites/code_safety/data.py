@@ -31,7 +31,7 @@ class Scenario:
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class CodeSafetyPlan:
     attacks: tuple[str, ...]
     languages: tuple[str, ...]
     categories: tuple[str, ...]
@@ -78,7 +78,7 @@ def scenarios() -> tuple[tuple[str, ...], dict[str, Scenario]]:
 
 
 @cache
-def plan() -> Plan:
+def plan() -> CodeSafetyPlan:
     raw = _load("plan.yaml")
     quick = raw["quick"]
     low, high = raw["snippet_chars"]
@@ -88,7 +88,7 @@ def plan() -> Plan:
                          ("categories", taxonomy.code_risk_categories())):
         if not set(raw[field]) <= set(known):
             raise ValueError(f"plan.yaml: {field} {raw[field]} not all in taxonomy.yaml")
-    return Plan(tuple(raw["attacks"]), tuple(raw["languages"]), tuple(raw["categories"]),
+    return CodeSafetyPlan(tuple(raw["attacks"]), tuple(raw["languages"]), tuple(raw["categories"]),
                 int(raw["multi_turn_every"]),
                 int(raw["benign_per_cell"]), (int(low), int(high)),
                 tuple(int(o) for o in quick["attack_offsets"]), int(quick["lang_stride"]),
