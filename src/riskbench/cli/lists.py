@@ -150,6 +150,7 @@ def models(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand:
         return
     from riskbench.models import catalog, providers
+    from riskbench.models.catalog import released
 
     table = Table("provider", "spec form")
     forms = {"local": "local:smollm2", "hf": "hf:<local folder>", "openai": "openai:<model>",
@@ -160,8 +161,7 @@ def models(ctx: typer.Context) -> None:
     out.print(table)
     meta = Table("model", "vendor", "family", "released", "open weights", "reasoning",
                  "modality", "specs")
-    for name, e in catalog().items():
-        meta.add_row(name, e["vendor"], e["family"], str(e["release_date"]),
-                     "yes" if e["open_weights"] else "no", "yes" if e["reasoning"] else "no",
-                     e["modality"], ", ".join(e.get("specs", ())))
+    for name, m in catalog().items():
+        meta.add_row(name, m.vendor, m.family, released(m), "yes" if m.open_weights else "no",
+                     "yes" if m.reasoning else "no", m.modality, ", ".join(m.specs))
     out.print(meta)

@@ -76,8 +76,13 @@ def read_models(path: Path) -> list[ModelInfo]:
     if not path.is_file():
         raise UsageError(f"{path}: no such file; give a registry YAML (riskbench models "
                          "export writes one)")
+    return parse_models(path.read_text(encoding="utf-8"), path)
+
+
+def parse_models(text: str, path: object) -> list[ModelInfo]:
+    """The models of a registry YAML's text; `path` names it in errors."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise UsageError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if isinstance(data, dict) and isinstance(data.get("models"), list):

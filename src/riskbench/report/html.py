@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from riskbench.report import images
 from riskbench.report.charts import bar_chart
+from riskbench.report.templating import environment
 
-_env = Environment(
-    loader=PackageLoader("riskbench.report", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_env = environment("riskbench.report")
 
 
 def render(content: dict[str, Any]) -> str:

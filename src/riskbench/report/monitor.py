@@ -12,21 +12,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from riskbench.atomic import write_atomic
 from riskbench.metrics import monitor as m
 from riskbench.metrics.monitor_config import MonitorConfig
 from riskbench.report.format import percent
 from riskbench.report.monitor_charts import family_chart, scatter_chart, timeline_chart
+from riskbench.report.templating import environment
 from riskbench.types import DomainScore, ModelInfo
 
-_env = Environment(
-    loader=PackageLoader("riskbench.report", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_env = environment("riskbench.report")
 
 
 def build(models: Sequence[ModelInfo], scores: Sequence[DomainScore], config: MonitorConfig,

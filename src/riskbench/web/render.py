@@ -8,17 +8,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
+from riskbench.report.templating import environment
 from riskbench.version import __version__
 from riskbench.web.auth import guard_of
 
-_env = Environment(
-    loader=PackageLoader("riskbench.web", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_env = environment("riskbench.web")
 
 
 def render(request: Request, template: str, *, status_code: int = 200,
