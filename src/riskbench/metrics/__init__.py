@@ -2,12 +2,17 @@
 
 from riskbench.metrics.run_scores import RunScores, compute
 from riskbench.metrics.stats import (
+    INSUFFICIENT,
+    grade_or_insufficient,
+    min_n,
     newcombe_difference,
+    over_refusal_flag_above,
     risk_level,
     secure_at_k,
     strongreject_score,
     wilson,
 )
 
-__all__ = ["RunScores", "compute", "newcombe_difference", "risk_level", "secure_at_k",
+__all__ = ["INSUFFICIENT", "RunScores", "compute", "grade_or_insufficient", "min_n",
+           "newcombe_difference", "over_refusal_flag_above", "risk_level", "secure_at_k",
            "strongreject_score", "wilson"]
