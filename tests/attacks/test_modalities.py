@@ -56,8 +56,8 @@ def test_all_groups_and_families_keep_what_fits_an_image_prompt() -> None:
 @pytest.mark.parametrize("spec", [*TEXT_ONLY_WRAPPERS, "typographic", "base64+homoglyph",
                                   "family:vision", "family:multi_turn"])
 def test_naming_an_attack_that_does_not_fit_is_a_usage_error(spec: str) -> None:
-    with pytest.raises(UsageError, match="does not apply to image-generation prompts|no attack "
-                                         "of family"):
+    with pytest.raises(UsageError, match=r"does not apply to image-generation prompts|"
+                                         r"no attack of family"):
         attacks.resolve(spec, "image_prompt")
 
 
