@@ -83,10 +83,12 @@ def over_refusal_flag_above() -> float:
 
 
 def grade_or_insufficient(metric: str, percent: float, n: int,
-                          grade: Callable[[float], str] | None = None) -> str:
+                          grade: Callable[[float], str] | None = None, minimum: int = 0
+                          ) -> str:
     """`grade(percent)` (default: the risk level) when the cell holds at least
-    `min_n(metric)`, else "insufficient": a small cell keeps its number but gets no grade."""
-    if n < min_n(metric):
+    `min_n(metric)` (and `minimum`, e.g. a clause's own sample size), else "insufficient":
+    a small cell keeps its number but gets no grade."""
+    if n < max(min_n(metric), minimum):
         return INSUFFICIENT
     return (grade or risk_level)(percent)
 
