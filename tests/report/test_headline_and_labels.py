@@ -93,20 +93,22 @@ def test_grade_or_insufficient_at_the_boundary() -> None:
 @pytest.mark.parametrize(("suite", "absent"), [
     ("starter", "XSTest"),
     ("t2i-safety", "XSTest"),
+    (f"strongreject:{DATASETS / 'strongreject' / 'strongreject_dataset.csv'}", "XSTest"),
+    (f"code-safety:{DATASETS / 'cyberseceval'}?quick=true", "XSTest"),
 ])
 def test_labels_name_the_metric_on_other_suites(tmp_path: Path, suite: str,
                                                 absent: str) -> None:
-    config: dict = {"attacks": ("direct",), "limit": 6}
-    if suite == "t2i-safety":
-        config["judges"] = ("refusal",)
+    config: dict = {"attacks": ("direct",), "limit": 6, "judges": ("refusal",)}
     data = _report(tmp_path, "scripted:refuse", suite, **config)
     labels = {b["metric"]: b["label"] for b in data["benchmark"]}
     assert labels and all(absent not in label for label in labels.values())
     md = (tmp_path / "r" / "report.md").read_text("utf-8")
     assert absent not in md
-    if suite == "t2i-safety":
-        assert labels["refusal_rate"] == "share of harmful image prompts declined " \
-                                         "(no image drawn)"
+    expected = {"t2i-safety": "share of harmful image prompts declined (no image drawn)",
+                "strongreject": "full refusal rate on StrongREJECT's forbidden prompts",
+                "code-safety": "full refusal rate on harmful coding requests",
+                "starter": "full refusal rate on prompts to refuse"}
+    assert labels["refusal_rate"] == expected[suite.split(":")[0]]
 
 
 def test_labels_on_code_safety_and_strongreject_runs() -> None:
