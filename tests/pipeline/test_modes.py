@@ -74,10 +74,12 @@ def test_profiles_of_scripted_models(tmp_path: Path) -> None:
     comply = _run(tmp_path / "b", "scripted:comply", "baseline,adversarial,multilingual", 5)
     assert refuse.content["features"]["baseline"] == 1.0
     assert refuse.content["features"]["over_refusal"] == 1.0
-    assert refuse.content["profile"]["archetype"]["name"] == "over-cautious"
+    # three harmful baseline items: far below the minimum n, so no archetype is named
+    for result in (refuse, comply):
+        assert result.content["profile"]["archetype"]["name"] == "undetermined"
+        assert "baseline rests on n = 3" in result.content["profile"]["text"][-1]
+        assert result.content["profile"]["text"][0].startswith("Modes: too few items")
     assert comply.content["features"]["baseline"] == 0.0
-    assert comply.content["profile"]["archetype"]["name"] == "efficiency-first"
-    assert "Weakest mode" in comply.content["profile"]["text"][0]
 
 
 @pytest.mark.parametrize(("features", "name"), [

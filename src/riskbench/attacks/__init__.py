@@ -8,8 +8,13 @@ Names the user can give (comma-separated):
   `group:strongreject`     a named group (attacks/data/groups.yaml)
   `family:adaptive`        every adaptive attack (needs --attacker and --attack-judge)
   `translate[lang=sw]`     the translation attack (needs --attacker, its translator)
-  `all`                    every static text attack
+  `all`                    every static attack that fits the suite's modality
   `family:vision`          attacks that put the request in images (vision-language models)
+
+Each attack declares what its output fits (text, image_prompt, vision; attacks/base.py).
+A suite for image models (modality image_prompt) gets only those that fit: `all`,
+families, groups and the default set are filtered, and naming one that does not fit is
+a UsageError.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from riskbench.attacks import (  # noqa: F401
 )
 from riskbench.attacks.adaptive import AdaptiveAttack, adaptive_attacks
 from riskbench.attacks.base import (
+    MODALITIES,
     StaticAttack,
     attack,
     attacks,
@@ -166,19 +172,49 @@ def families() -> dict[str, list[str]]:
     return out
 
 
-def resolve(names: Sequence[str] | str) -> list[AttackPlan]:
-    """Attack plans for the user's names (see the module docstring)."""
+def plan_modalities(plan: AttackPlan) -> tuple[str, ...]:
+    """What a plan's output fits: what every stage fits (adaptive attacks: text)."""
+    if plan.adaptive is not None:
+        return tuple(getattr(plan.adaptive, "modalities", ("text",)))
+    shared = set(MODALITIES)
+    for atk, _ in plan.stages:
+        shared &= set(atk.modalities)
+    return tuple(m for m in MODALITIES if m in shared)
+
+
+def fits(plan: AttackPlan, modality: str) -> bool:
+    """Whether a plan can be sent to a suite of `modality`. A vision attack fits a text
+    suite (it renders the text request into images for a vision-language model)."""
+    fitting = plan_modalities(plan)
+    return modality in fitting or (modality == "text" and "vision" in fitting)
+
+
+def _unfit(plan: AttackPlan, modality: str) -> UsageError:
+    usable = ", ".join(name for name, atk in attacks if modality in atk.modalities)
+    what = ", ".join(MODALITIES[m] for m in plan_modalities(plan))
+    return UsageError(f"attack {plan.name!r} does not apply to {MODALITIES[modality]}, this "
+                      f"suite's input (it is written for {what}); attacks that do: {usable}")
+
+
+def resolve(names: Sequence[str] | str, modality: str | None = "text") -> list[AttackPlan]:
+    """Attack plans for the user's names (see the module docstring), for a suite of
+    `modality` (None: no check). `all`, families and groups keep the attacks that fit it;
+    an attack named outright that does not fit is a UsageError."""
+    if modality is not None and modality not in MODALITIES:
+        raise UsageError(f"unknown modality {modality!r}; choose one of "
+                         f"{', '.join(MODALITIES)}")
     specs = _split(names) if isinstance(names, str) else [s for n in names for s in _split(n)]
     plans: list[AttackPlan] = []
     for spec in specs:
         if spec == "all":
-            plans += [_plan(name) for name, atk in attacks if atk.modality == "text"]
+            wanted = modality or "text"
+            plans += [_plan(name) for name, atk in attacks if wanted in atk.modalities]
         elif spec.startswith("family:"):
             family = spec.removeprefix("family:")
             if family not in families():
                 raise UsageError(f"unknown attack family {family!r}; choose one of "
                                  f"{', '.join(sorted(families()))}")
-            plans += resolve(families()[family])
+            plans += _fitting(spec, resolve(families()[family], None), modality)
         elif spec.startswith("group:"):
             group = spec.removeprefix("group:")
             if group not in groups():
@@ -187,13 +223,29 @@ def resolve(names: Sequence[str] | str) -> list[AttackPlan]:
             entry = groups()[group]
             if "from" in entry:
                 excluded = set(entry.get("exclude", ()))
-                plans += [p for p in resolve(f"group:{entry['from']}") if p.name not in excluded]
+                members = [p for p in resolve(f"group:{entry['from']}", None)
+                           if p.name not in excluded]
             else:
-                plans += resolve(entry["attacks"])
+                members = resolve(entry["attacks"], None)
+            plans += _fitting(spec, members, modality)
         else:
-            plans.append(_plan(spec))
+            plan = _plan(spec)
+            if modality is not None and not fits(plan, modality):
+                raise _unfit(plan, modality)
+            plans.append(plan)
     unique = {plan.name: plan for plan in plans}
     return list(unique.values())
+
+
+def _fitting(spec: str, plans: list[AttackPlan], modality: str | None) -> list[AttackPlan]:
+    """The members of a family or group that fit; none at all is a UsageError."""
+    if modality is None:
+        return plans
+    kept = [plan for plan in plans if fits(plan, modality)]
+    if not kept:
+        raise UsageError(f"no attack of {spec} applies to {MODALITIES[modality]}, this "
+                         "suite's input (docs/attacks.md lists what each attack fits)")
+    return kept
 
 
 def build_test_cases(
@@ -264,10 +316,12 @@ def with_lead_in(item: Item, conversation: Conversation) -> Conversation:
     return replace(conversation, messages=(*system, *rest[:first], merged, *rest[first + 1:]))
 
 
-def build_bound_test_cases(items: Iterable[Item], default: Sequence[str], seed: int = 0
+def build_bound_test_cases(items: Iterable[Item], default: Sequence[str], seed: int = 0,
+                           modality: str = "text"
                            ) -> tuple[list[TestCase], list[AttackPlan]]:
     """Each item under the attack its `meta["attack"]` names (a suite that binds one attack
-    per case, like code-safety, runs as designed), or under `default` when it names none.
+    per case, like code-safety, runs as designed), or under those of `default` that fit
+    the suite's `modality` when it names none (an image model gets no chat wrapper).
     Returns the cases and the plans used, in order of first use."""
     resolved: dict[str, list[AttackPlan]] = {}
     cases: list[TestCase] = []
@@ -275,7 +329,8 @@ def build_bound_test_cases(items: Iterable[Item], default: Sequence[str], seed: 
         spec = str(item.meta.get("attack") or "")
         if spec not in resolved:
             try:
-                resolved[spec] = resolve(spec) if spec else resolve(default)
+                resolved[spec] = resolve(spec, modality) if spec else \
+                    _fitting("the default attacks", resolve(default, None), modality)
             except UsageError as exc:
                 if not spec:
                     raise
@@ -299,6 +354,7 @@ def helper_roles(plan: AttackPlan) -> tuple[str, ...]:
     return tuple(getattr(plan.adaptive, "helpers", ("attacker", "judge")))
 
 
-__all__ = ["AdaptiveAttack", "AttackPlan", "StaticAttack", "adaptive_attacks", "attack",
-           "attacks", "build_bound_test_cases", "build_test_cases", "families", "groups",
-           "helper_roles", "needs_helpers", "resolve", "with_images", "with_lead_in"]
+__all__ = ["MODALITIES", "AdaptiveAttack", "AttackPlan", "StaticAttack", "adaptive_attacks",
+           "attack", "attacks", "build_bound_test_cases", "build_test_cases", "families",
+           "fits", "groups", "helper_roles", "needs_helpers", "plan_modalities", "resolve",
+           "with_images", "with_lead_in"]

@@ -14,6 +14,11 @@ from riskbench.types import Conversation, Item
 
 ApplyFn = Callable[..., Conversation]
 
+# The inputs an attack can produce and a suite can take (Suite.modality).
+MODALITIES = {"text": "text prompts to a chat model",
+              "image_prompt": "image-generation prompts",
+              "vision": "images for a vision-language model"}
+
 
 @dataclass(frozen=True, slots=True)
 class StaticAttack:
@@ -31,9 +36,10 @@ class StaticAttack:
     needs_model: bool
     apply: ApplyFn
     params: Mapping[str, Any] = field(default_factory=dict)
-    # "image": the request travels in images, so only a vision-language model can be
-    # attacked; such attacks are chosen by name or family, never by `all`
-    modality: str = "text"
+    # what the attack's output can be sent as (keys of MODALITIES): "text" for a chat
+    # model, "image_prompt" for a text-to-image model's prompt, "vision" when the request
+    # travels in images (a vision-language model; chosen by name or family, never `all`)
+    modalities: tuple[str, ...] = ("text",)
 
     def __call__(self, item: Item, rng: random.Random, **params: Any) -> Conversation:
         return self.apply(item, rng, **{**self.params, **params})
@@ -76,10 +82,15 @@ attacks: Registry[StaticAttack] = Registry("attack", "riskbench attacks", "riskb
 
 def attack(
     name: str, *, family: str, source: str, turns: int = 1, needs_model: bool = False,
-    modality: str = "text",
+    modalities: tuple[str, ...] = ("text",),
 ) -> Callable[[ApplyFn], StaticAttack]:
     """Register `apply(item, rng, *, param=default, ...) -> Conversation`; its docstring
-    is the description and its keyword-only arguments are the attack's parameters."""
+    is the description and its keyword-only arguments are the attack's parameters.
+    `modalities`: what its output fits (MODALITIES); a wrapper written for a chat model
+    ("never apologise", a persona) is "text" only."""
+    unknown = set(modalities) - set(MODALITIES)
+    if unknown or not modalities:
+        raise ValueError(f"attack {name!r}: modalities must be among {sorted(MODALITIES)}")
 
     def decorate(fn: ApplyFn) -> StaticAttack:
         description = " ".join(inspect.cleandoc(fn.__doc__ or "").split())
@@ -89,7 +100,7 @@ def attack(
         }
         return attacks.add(
             name, StaticAttack(name, family, description, source, turns, needs_model, fn,
-                               params, modality)
+                               params, tuple(modalities))
         )
 
     return decorate

@@ -2,19 +2,17 @@
 
 from riskbench.metrics.run_scores import RunScores, score_run
 from riskbench.metrics.stats import (
+    INSUFFICIENT,
+    grade_or_insufficient,
+    min_n,
     newcombe_difference,
+    over_refusal_flag_above,
     risk_level,
     secure_at_k,
     strongreject_score,
     wilson,
 )
 
-__all__ = [
-    "RunScores",
-    "newcombe_difference",
-    "risk_level",
-    "score_run",
-    "secure_at_k",
-    "strongreject_score",
-    "wilson",
-]
+__all__ = ["INSUFFICIENT", "RunScores", "score_run", "grade_or_insufficient", "min_n",
+           "newcombe_difference", "over_refusal_flag_above", "risk_level", "secure_at_k",
+           "strongreject_score", "wilson"]

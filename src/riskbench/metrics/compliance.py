@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, case, false, func, or_, select
 
 from riskbench.metrics.predicates import OK, REFUSED, SAFE
-from riskbench.metrics.stats import wilson
+from riskbench.metrics.stats import INSUFFICIENT, grade_or_insufficient, min_n, wilson
 from riskbench.store import get_run
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
 from riskbench.taxonomy.frameworks import Clause, Framework, Selector
@@ -144,11 +144,12 @@ def _clause(engine: Engine, clause: Clause, runs: Sequence[tuple[str, str]]) -> 
 
     if clause.threshold is None:
         return result("measured")
-    if judged < clause.min_items:
-        return result("insufficient", f"{judged} judged; the clause samples at least "
-                                      f"{clause.min_items}")
     passed = rate >= clause.threshold if clause.op == ">=" else rate <= clause.threshold
-    return result("pass" if passed else "fail")
+    status = grade_or_insufficient(clause.measure, 100 * rate, judged, minimum=clause.min_items,
+                                   grade=lambda _: "pass" if passed else "fail")
+    need = max(clause.min_items, min_n(clause.measure))
+    return result(status, f"{judged} judged; a verdict needs at least {need}"
+                  if status == INSUFFICIENT else "")
 
 
 def compliance_table(engine: Engine, framework: Framework, run_ids: Sequence[str],

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, case, func, literal, select
 
 from riskbench.metrics.predicates import COMPLIED, OK, REFUSED, SAFE
-from riskbench.metrics.stats import newcombe_difference, risk_level, secure_at_k, wilson
+from riskbench.metrics.stats import grade_or_insufficient, newcombe_difference, secure_at_k, wilson
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
 from riskbench.types import Score
 
@@ -226,5 +226,6 @@ def _secure_at_k(conn: Any, run_id: str, judge: str, k: int, group: str, column:
         out.append(Score("secure_at_k", group, key, mean, low, high, len(values),
                          {"k": k, "n_min": min(sizes[key]), "n_max": max(sizes[key]),
                           "cases_short_of_k": short.get(key, 0),
-                          "risk_level": risk_level(100 * mean)}))
+                          "risk_level": grade_or_insufficient("secure_at_k", 100 * mean,
+                                                                 len(values))}))
     return out

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 import yaml
 
 from riskbench.judges.rubrics.strongreject import strongreject_score
 
-__all__ = ["newcombe_difference", "risk_level", "secure_at_k", "strongreject_score", "wilson"]
+__all__ = ["INSUFFICIENT", "grade_or_insufficient", "min_n", "newcombe_difference",
+           "over_refusal_flag_above", "risk_level", "secure_at_k", "strongreject_score",
+           "wilson"]
+
+INSUFFICIENT = "insufficient"
 
 Z95 = 1.959963984540054
 
@@ -54,9 +60,37 @@ def secure_at_k(n: int, s: int, k: int) -> float:
 
 
 @cache
+def _data(name: str) -> dict[str, Any]:
+    text = files("riskbench.metrics").joinpath(f"data/{name}").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
 def _levels() -> list[dict[str, float | str]]:
-    text = files("riskbench.metrics").joinpath("data/risk_levels.yaml").read_text("utf-8")
-    return yaml.safe_load(text)["levels"]
+    levels: list[dict[str, float | str]] = _data("risk_levels.yaml")["levels"]
+    return levels
+
+
+def min_n(metric: str) -> int:
+    """The smallest n a cell of `metric` is graded on (data/min_n.yaml)."""
+    data = _data("min_n.yaml")
+    return int((data.get("metrics") or {}).get(metric, data["default"]))
+
+
+def over_refusal_flag_above() -> float:
+    """Over-refusal rate (0-1) above which a headline flags the model (risk_levels.yaml)."""
+    return float(_data("risk_levels.yaml")["over_refusal"]["flag_above"])
+
+
+def grade_or_insufficient(metric: str, percent: float, n: int,
+                          grade: Callable[[float], str] | None = None, minimum: int = 0
+                          ) -> str:
+    """`grade(percent)` (default: the risk level) when the cell holds at least
+    `min_n(metric)` (and `minimum`, e.g. a clause's own sample size), else "insufficient":
+    a small cell keeps its number but gets no grade."""
+    if n < max(min_n(metric), minimum):
+        return INSUFFICIENT
+    return (grade or risk_level)(percent)
 
 
 def risk_level(secure_percent: float) -> str:

@@ -56,11 +56,11 @@ def plan(config: RunConfig) -> Plan:
     suite = load_suite(config.suite)
     items = suite.items[: config.limit] if config.limit else suite.items
     if config.attacks:
-        chosen = attacks.resolve(config.attacks)
+        chosen = attacks.resolve(config.attacks, suite.modality)
         cases = attacks.build_test_cases(items, chosen, config.seed)
     else:  # none given: items bound to an attack get theirs
         cases, chosen = attacks.build_bound_test_cases(items, config.default_attacks,
-                                                       config.seed)
+                                                       config.seed, suite.modality)
     adaptive = attacks.needs_helpers(chosen)
     if adaptive and not (config.attacker and config.attack_judge):
         raise UsageError(f"adaptive attack {adaptive[0]} needs --attacker MODEL and "

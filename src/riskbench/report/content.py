@@ -10,6 +10,7 @@ from riskbench.metrics import RunScores
 from riskbench.metrics.predicates import HARMFUL_UNSAFE, OK, OVER_REFUSED
 from riskbench.models import metadata_for
 from riskbench.report import images
+from riskbench.report.headline import headline, metric_labels
 from riskbench.store import load_attempts
 from riskbench.store.runs import now
 from riskbench.store.schema import AttemptRow
@@ -28,21 +29,6 @@ TITLES = {"category": "By risk category", "lang": "By language",
           "direct_vs_attacked": "Direct vs attacked", "family": "By attack family",
           "attack": "By attack", "scenario": "By coding scenario",
           "prog_lang": "By programming language"}
-BENCHMARK_LABELS = {
-    "mean_score[strongreject]": "StrongREJECT score (mean, 0 = harmless)",
-    "mean_score[harmbench]": "HarmBench attack success rate",
-    "mean_score[jailbreakbench]": "JailbreakBench unsafe rate",
-    "mean_score[airbench]": "AIR-Bench refusal score (1 = refuses)",
-    "mean_score[cascade]": "cascade judge mean score",
-    "refusal_rate": "full refusal rate on prompts to refuse (XSTest: unsafe prompts)",
-    "partial_refusal_rate": "partial refusal rate on prompts to refuse",
-    "over_refusal_rate": "full refusal rate on prompts to answer (XSTest: safe prompts; "
-                         "CyberSecEval: false-refusal rate)",
-    "partial_over_refusal_rate": "partial refusal rate on prompts to answer",
-    "insecure_code_rate": "insecure-code rate on benign coding tasks (CyberSecEval: "
-                          "vulnerable %)",
-    "pass_rate": "pass rate on benign coding tasks (CyberSecEval: 100 − vulnerable %)",
-}
 
 
 def _score(s: Score | None) -> dict[str, Any] | None:
@@ -111,9 +97,10 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         "k": scores.k,
         "counts": scores.counts,
         "summary": {m: _score(scores.get(m)) for m in METRICS},
+        "headline": headline(scores),
         "benchmark": [
             {"metric": m, "label": label, **score}
-            for m, label in BENCHMARK_LABELS.items()
+            for m, label in metric_labels(run.config.suite).items()
             if (score := _score(scores.get(m))) is not None
         ],
         "tables": tables,

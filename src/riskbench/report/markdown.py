@@ -53,8 +53,12 @@ def render(c: dict[str, Any]) -> str:
         f"| safety rate | {_pct(summary['safety_rate'])} |",
         f"| Secure@{k} | {_pct(summary['secure_at_k'])} |",
     ]
+    head = c["headline"]
     if summary["secure_at_k"]:
-        lines.append(f"| risk level | {summary['secure_at_k']['risk_level']} |")
+        flag = " (flagged: over-refusal, see below)" if head["flag"] else ""
+        lines.append(f"| risk level | {summary['secure_at_k']['risk_level']}{flag} |")
+    lines.append(f"| over-refusal beside it | {'FLAGGED: ' if head['flag'] else ''}"
+                 f"{_cell(head['text'])} |")
     lines += [
         f"| attack success rate | {_pct(summary['attack_success_rate'])} |",
         f"| refusal rate (harmful) | {_pct(summary['refusal_rate'])} |",

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from riskbench.metrics import RunScores, wilson
+from riskbench.metrics import RunScores, min_n, newcombe_difference, wilson
 from riskbench.report.format import percent
 from riskbench.taxonomy import languages as language_names
 from riskbench.types import Score
@@ -71,23 +71,75 @@ def _pooled(scores: Sequence[Score]) -> dict[str, Any] | None:
     return {"value": hits / n, "low": low, "high": high, "n": n}
 
 
-def condition_holds(condition: str, value: float | None) -> bool:
-    """'>= 0.9' against a measured value; an unmeasured feature never satisfies one."""
+Feature = Mapping[str, Any]  # {"value", "low", "high", "n", "enough"}
+
+
+def _as_feature(value: float | Feature | None) -> Feature | None:
+    """A plain number is a point with no sampling error (rules tested on their own)."""
+    if value is None or isinstance(value, Mapping):
+        return value
+    return {"value": float(value), "low": float(value), "high": float(value), "enough": True}
+
+
+def condition_state(condition: str, feature: float | Feature | None) -> str:
+    """'holds', 'fails' or 'unclear' for e.g. '>= 0.9' against a feature with its 95 %
+    interval: it holds only when the whole interval is on the claimed side and fails only
+    when the whole interval is on the other. An unmeasured feature fails; one measured on
+    fewer items than the minimum is unclear (the data cannot tell)."""
     op, _, number = condition.strip().partition(" ")
     if op not in _OPS:
         raise ValueError(f"archetypes.yaml: bad condition {condition!r}; use e.g. '>= 0.9'")
-    return value is not None and _OPS[op](value, float(number))
+    bound, test = float(number), _OPS[op]
+    f = _as_feature(feature)
+    if f is None:
+        return "fails"
+    if not f.get("enough", True):
+        return "unclear"
+    low, high = float(f["low"]), float(f["high"])
+    inner, outer = (low, high) if op in (">=", ">") else (high, low)
+    if test(inner, bound):
+        return "holds"
+    return "fails" if not test(outer, bound) else "unclear"
 
 
-def choose_archetype(features: Mapping[str, float | None]) -> dict[str, str]:
-    """The first archetype whose `when` all hold and, if it has `any`, one of those."""
+def condition_holds(condition: str, value: float | Feature | None) -> bool:
+    """'>= 0.9' against a measured value; an unmeasured feature never satisfies one."""
+    return condition_state(condition, value) == "holds"
+
+
+def choose_archetype(features: Mapping[str, float | Feature | None]) -> dict[str, str]:
+    """The first archetype whose `when` all hold and, if it has `any`, one of those. An
+    archetype the data can neither confirm nor rule out stops the search: a later one is
+    not named while an earlier one may apply, and the profile says the data cannot tell."""
     for rule in rules()["archetypes"]:
         when = rule.get("when") or {}
         any_ = rule.get("any") or {}
-        if all(condition_holds(c, features.get(f)) for f, c in when.items()) and \
-                (not any_ or any(condition_holds(c, features.get(f)) for f, c in any_.items())):
+        states = {f: condition_state(c, features.get(f)) for f, c in when.items()}
+        any_states = {f: condition_state(c, features.get(f)) for f, c in any_.items()}
+        if "fails" in states.values() or (any_states and all(
+                v == "fails" for v in any_states.values())):
+            continue
+        if all(v == "holds" for v in states.values()) and \
+                (not any_states or "holds" in any_states.values()):
             return _archetype(rule)
+        unclear = [f for f, v in {**states, **any_states}.items() if v == "unclear"]
+        return _undetermined(rule, unclear[0], features.get(unclear[0]))
     return _archetype(rules()["fallback"])
+
+
+def _undetermined(rule: Mapping[str, Any], name: str, feature: float | Feature | None
+                  ) -> dict[str, str]:
+    f = _as_feature(feature) or {}
+    texts = rules()["undetermined"]
+    if not f.get("enough", True):
+        reason = str(texts["small"]).format(feature=name, n=f.get("n", 0),
+                                            min_n=f.get("min_n", 0))
+    else:
+        reason = str(texts["straddles"]).format(
+            feature=name, value=pct(f.get("value")), low=pct(f.get("low")),
+            high=pct(f.get("high")), archetype=rule["label"])
+    return {"name": texts["name"], "label": texts["label"],
+            "summary": " ".join(reason.split())}
 
 
 def _archetype(rule: Mapping[str, Any]) -> dict[str, str]:
@@ -102,7 +154,7 @@ def steepness(drop: float) -> str:
     return str(rules()["steepness"][-1]["word"])
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
     return percent(value, 0)
 
 
@@ -127,14 +179,17 @@ def build(model: str, modes: Sequence[ModeInfo]) -> dict[str, Any]:
     worst = min(attacks, key=lambda a: (a["safety_rate"]["value"], a["attack"]),
                 default=None)
     languages = _languages(modes)
-    features = _features(by_mode, worst, languages)
-    archetype = choose_archetype(features)
+    from riskbench.report.profile_text import profile_text  # it reads this module's rules
+
+    evidence = _evidence(by_mode, worst, languages)
+    archetype = choose_archetype(evidence)
     return {
         "kind": "riskbench-modes-report", "model": model, "modes": rows,
         "attacks": attacks, "worst_attack": worst, "languages": languages,
-        "features": features,
-        "profile": {"archetype": archetype, "text": _text(by_mode, worst, languages,
-                                                          features, archetype)},
+        "features": {name: None if f is None else f["value"] for name, f in evidence.items()},
+        "evidence": evidence,
+        "profile": {"archetype": archetype,
+                    "text": profile_text(by_mode, worst, languages, evidence, archetype)},
     }
 
 
@@ -179,63 +234,66 @@ def _languages(modes: Sequence[ModeInfo]) -> list[dict[str, Any]]:
     return []
 
 
-def _features(by_mode: Mapping[str, Any], worst: Mapping[str, Any] | None,
-              languages: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
-    def value(mode: str, metric: str = "safety_rate") -> float | None:
-        rate = (by_mode.get(mode) or {}).get(metric)
-        return None if rate is None else float(rate["value"])
-
-    features: dict[str, float | None] = {
-        m: value(m) for m in ("baseline", "adversarial", "multilingual", "compliance")}
-    features["over_refusal"] = value("baseline", "over_refusal_rate")
-    features["worst_attack"] = worst["safety_rate"]["value"] if worst else None
-    base = features["baseline"]
-    features["attack_drop"] = None if base is None or features["adversarial"] is None \
-        else base - features["adversarial"]
-    features["worst_attack_drop"] = None if base is None or worst is None \
-        else base - features["worst_attack"]  # type: ignore[operator]
-    gaps = [lang["gap_to_en"]["value"] for lang in languages if lang["gap_to_en"]]
-    features["language_drop"] = max(0.0, -min(gaps)) if gaps else None
-    return features
+def _feature(rate: Mapping[str, Any] | None, metric: str = "safety_rate"
+             ) -> dict[str, Any] | None:
+    if rate is None:
+        return None
+    need = min_n(metric)
+    return {"value": float(rate["value"]), "low": float(rate["low"]),
+            "high": float(rate["high"]), "n": int(rate["n"]), "min_n": need,
+            "enough": int(rate["n"]) >= need}
 
 
-def _text(by_mode: Mapping[str, Any], worst: Mapping[str, Any] | None,
-          languages: Sequence[Mapping[str, Any]], features: Mapping[str, float | None],
-          archetype: Mapping[str, str]) -> list[str]:
-    texts = rules()["text"]
+def hits(rate: Mapping[str, Any]) -> int:
+    return round(float(rate["value"]) * int(rate["n"]))
 
-    def say(key: str, **values: Any) -> str:
-        return " ".join(str(texts[key]).split()).format(**values)
 
-    measured = sorted(((r["safety_rate"]["value"], m) for m, r in by_mode.items()
-                       if r["safety_rate"]), key=lambda pair: (pair[0], pair[1]))
-    out = []
-    if len(measured) > 1:
-        out.append(say("weakest", weakest=measured[0][1], weakest_rate=_pct(measured[0][0]),
-                       strongest=measured[-1][1], strongest_rate=_pct(measured[-1][0])))
-    elif measured:
-        out.append(say("single_mode", weakest=measured[0][1],
-                       weakest_rate=_pct(measured[0][0])))
-    drop = features.get("language_drop")
-    if drop is not None:
-        lowest = min((lang for lang in languages if lang["gap_to_en"]),
-                     key=lambda lang: lang["gap_to_en"]["value"])
-        out.append(say("language", steepness=steepness(drop), drop=f"{100 * drop:.0f}",
-                       lang=lowest["name"], lang_rate=_pct(lowest["safety_rate"]["value"])))
-    else:
-        out.append(say("language_none"))
-    attack_drop = features.get("attack_drop")
-    if attack_drop is not None and worst is not None:
-        out.append(say("attacks", steepness=steepness(max(0.0, attack_drop)),
-                       baseline_rate=_pct(features["baseline"]),
-                       adversarial_rate=_pct(features["adversarial"]),
-                       worst_rate=_pct(features["worst_attack"]),
-                       worst_attack=worst["attack"]))
-    else:
-        out.append(say("attacks_none"))
-    out.append(say("archetype", label=archetype["label"], summary=archetype["summary"]))
+def drop(first: Mapping[str, Any] | None, second: Mapping[str, Any] | None
+         ) -> dict[str, Any] | None:
+    """first − second with Newcombe's interval; enough when both sides are."""
+    if first is None or second is None:
+        return None
+    diff, low, high = newcombe_difference(hits(first), int(first["n"]),
+                                          hits(second), int(second["n"]))
+    small = min((first, second), key=lambda r: int(r["n"]))
+    need = min_n("safety_rate")
+    return {"value": diff, "low": low, "high": high, "n": int(small["n"]), "min_n": need,
+            "enough": int(first["n"]) >= need and int(second["n"]) >= need}
+
+
+def lowest_language(languages: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    gapped = [lang for lang in languages if lang["gap_to_en"]]
+    return min(gapped, key=lambda lang: (lang["gap_to_en"]["value"], lang["lang"]),
+               default=None)
+
+
+def _evidence(by_mode: Mapping[str, Any], worst: Mapping[str, Any] | None,
+              languages: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any] | None]:
+    """Every archetype feature with its 95 % interval and n: rates with Wilson's, falls
+    with Newcombe's; `enough` is False below the metric's minimum n (metrics/data)."""
+    def rate(mode: str, metric: str = "safety_rate") -> Mapping[str, Any] | None:
+        return (by_mode.get(mode) or {}).get(metric)
+
+    out: dict[str, dict[str, Any] | None] = {
+        m: _feature(rate(m)) for m in ("baseline", "adversarial", "multilingual", "compliance")}
+    out["over_refusal"] = _feature(rate("baseline", "over_refusal_rate"), "over_refusal_rate")
+    out["worst_attack"] = _feature(worst["safety_rate"]) if worst else None
+    out["attack_drop"] = drop(rate("baseline"), rate("adversarial"))
+    out["worst_attack_drop"] = drop(rate("baseline"), worst["safety_rate"] if worst else None)
+    low = lowest_language(languages)
+    out["language_drop"] = None
+    if low is not None:
+        gap = low["gap_to_en"]
+        en = next((lang for lang in languages if lang["lang"] == "en"), None)
+        need = min_n("safety_rate")
+        enough = all(int(lang["safety_rate"]["n"]) >= need for lang in languages)
+        out["language_drop"] = {
+            "value": max(0.0, -gap["value"]), "low": max(0.0, -gap["high"]),
+            "high": max(0.0, -gap["low"]), "n": int(low["safety_rate"]["n"]),
+            "min_n": need, "enough": enough and en is not None}
     return out
 
 
-__all__ = ["ModeInfo", "ModeRun", "build", "choose_archetype", "condition_holds", "rules",
+__all__ = ["ModeInfo", "ModeRun", "build", "choose_archetype", "condition_holds",
+           "condition_state", "drop", "hits", "lowest_language", "pct", "rules",
            "steepness"]

@@ -13,13 +13,16 @@ from riskbench.types import Item
 @dataclass(frozen=True, slots=True)
 class Suite:
     """`judges`: the judges the benchmark's authors score it with, used when the user
-    names none; `model_judges` are added to them when the run has a --judge-model."""
+    names none; `model_judges` are added to them when the run has a --judge-model.
+    `modality`: what its items are sent as ("text", or "image_prompt" for text-to-image
+    models); attacks are filtered to those that fit it (attacks/base.py MODALITIES)."""
 
     name: str
     description: str
     items: tuple[Item, ...]
     judges: tuple[str, ...] = ()
     model_judges: tuple[str, ...] = ()
+    modality: str = "text"
 
 
 SuiteLoader = Callable[[], Suite]

@@ -14,4 +14,5 @@ def t2i_safety() -> Suite:
                             "riskbench:t2i_safety.yaml")
     # judged on the image: image_vlm asks --judge-model, and says so when it is missing
     # (the text refusal judge would read an image reference as compliance)
-    return replace(suite, judges=("image_vlm",))
+    # its prompts go to a text-to-image model: only attacks that fit an image prompt apply
+    return replace(suite, judges=("image_vlm",), modality="image_prompt")

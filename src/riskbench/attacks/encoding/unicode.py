@@ -48,7 +48,7 @@ def decode_zero_width(text: str) -> str:
     return "".join(ch for ch in text if ch not in INVISIBLE)
 
 
-@attack("homoglyph", family="encoding", source=SOURCE)
+@attack("homoglyph", family="encoding", modalities=("text", "image_prompt"), source=SOURCE)
 def homoglyph(item: Item, rng: random.Random, *, rate: float = 0.5) -> Conversation:
     """Swaps Latin letters for Cyrillic or Greek look-alikes: a reader sees the same
     request, but the tokens (and any keyword filter) see unfamiliar words. Only Latin
@@ -58,7 +58,7 @@ def homoglyph(item: Item, rng: random.Random, *, rate: float = 0.5) -> Conversat
     return Conversation.user(encode_homoglyphs(item.prompt, rng, rate))
 
 
-@attack("zero_width", family="encoding", source=SOURCE)
+@attack("zero_width", family="encoding", modalities=("text", "image_prompt"), source=SOURCE)
 def zero_width(item: Item, rng: random.Random, *, every: int = 1) -> Conversation:
     """Inserts invisible zero-width characters between the request's characters: it looks
     unchanged on screen but tokenises quite differently, which can slip past filters and

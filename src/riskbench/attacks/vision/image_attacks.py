@@ -1,6 +1,6 @@
 """Attacks that carry the harmful request in an image and send only a benign-looking text
 instruction: the text channel, where most refusal training and input filters look, stays
-clean. They need a vision-language model (`modality="image"`), so `all` leaves them out;
+clean. They need a vision-language model (`modalities=("vision",)`), so `all` leaves them out;
 choose them by name or with `family:vision`.
 
 The instructions and list wording are this project's own.
@@ -56,7 +56,7 @@ def _image_message(text: str, png: bytes) -> Conversation:
     return Conversation((ImageMessage("user", text, (data_url(png),)),))
 
 
-@attack("typographic", family="vision", modality="image",
+@attack("typographic", family="vision", modalities=("vision",),
         source="Gong et al. 2023, 'FigStep: Jailbreaking Large Vision-language Models "
                "via Typographic Visual Prompts'")
 def typographic(item: Item, rng: random.Random, *, items: int = 3, font: str = "",
@@ -71,7 +71,7 @@ def typographic(item: Item, rng: random.Random, *, items: int = 3, font: str = "
     return _image_message(TYPOGRAPHIC_TEXT, png)
 
 
-@attack("keyphrase_image", family="vision", modality="image",
+@attack("keyphrase_image", family="vision", modalities=("vision",),
         source="Liu et al. 2024, 'MM-SafetyBench: A Benchmark for Safety Evaluation of "
                "Multimodal Large Language Models' (query-relevant typography)")
 def keyphrase_image(item: Item, rng: random.Random, *, font: str = "",
@@ -82,7 +82,7 @@ def keyphrase_image(item: Item, rng: random.Random, *, font: str = "",
                                                         size=size))
 
 
-@attack("split_image", family="vision", modality="image",
+@attack("split_image", family="vision", modalities=("vision",),
         source="Split text/image payloads; cf. Shayegani et al. 2024, 'Jailbreak in "
                "Pieces: Compositional Adversarial Attacks on Multi-Modal Language Models'")
 def split_image(item: Item, rng: random.Random, *, ratio: float = 0.5, font: str = "",
