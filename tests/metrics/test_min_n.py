@@ -3,8 +3,9 @@
 
 from pathlib import Path
 
+from riskbench.pipeline.compliance import evaluate_compliance
+
 from riskbench import pipeline
-from riskbench.compliance import evaluate_compliance
 from riskbench.metrics import min_n
 from riskbench.types import RunConfig
 

@@ -13,6 +13,16 @@ from riskbench.metrics.stats import (
     wilson,
 )
 
-__all__ = ["INSUFFICIENT", "RunScores", "score_run", "grade_or_insufficient", "min_n",
-           "newcombe_difference", "over_refusal_flag_above", "risk_level", "secure_at_k",
-           "strongreject_score", "wilson"]
+__all__ = [
+    "INSUFFICIENT",
+    "RunScores",
+    "grade_or_insufficient",
+    "min_n",
+    "newcombe_difference",
+    "over_refusal_flag_above",
+    "risk_level",
+    "score_run",
+    "secure_at_k",
+    "strongreject_score",
+    "wilson",
+]
