@@ -8,6 +8,7 @@ import html
 import json
 
 from riskbench.compliance.table import ClauseResult, ComplianceTable
+from riskbench.escaping import markdown_cell
 
 STATUS_ORDER = ("pass", "fail", "insufficient", "measured", "not covered")
 
@@ -50,7 +51,7 @@ def to_json(table: ComplianceTable) -> str:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_cell(text)
 
 
 def to_markdown(table: ComplianceTable) -> str:
