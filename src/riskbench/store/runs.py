@@ -217,6 +217,7 @@ class AttemptWriter:
 
 def load_attempts(
     engine: Engine, run_id: str, judge: str, *, where: Any = None, limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Attempts of a run joined with their case and one judge's verdict (for reports)."""
     query = (
@@ -233,6 +234,8 @@ def load_attempts(
         query = query.where(where)
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     with Session(engine) as session:
         return [
             {"item_id": tc.item_id, "attack": tc.attack, "category": tc.category,
