@@ -26,6 +26,7 @@ import yaml
 from riskbench.errors import UsageError
 from riskbench.suites.base import Suite
 from riskbench.types import Item
+from riskbench.validation import read_text
 
 # format -> {url, file, license}; tests point a url at a local server.
 SOURCES: dict[str, dict[str, str]] = yaml.safe_load(
@@ -91,16 +92,6 @@ class Row:
             raise UsageError(f"{self.where}: field '{column}' is empty; "
                              f"fill it in or delete the row")
         return value
-
-
-def read_text(path: Path) -> str:
-    """The file as text; a byte that is not UTF-8 is reported with its line."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise UsageError(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
 
 
 def read_csv(path: Path, required: Sequence[str]) -> list[Row]:
