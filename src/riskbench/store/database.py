@@ -87,10 +87,16 @@ def connect(url: str | None = None) -> Engine:
     url = resolve_url(url)
     shown = url.split("@")[-1] if "@" in url else url  # never echo a password
     engine = _make_engine(url, shown)
-    migrator = _make_engine(url, shown, migrating=True)
     try:
-        with migrator.begin() as connection:
-            migrate(connection, shown)
+        with engine.connect() as connection:  # the common case: current, no lock taken
+            current = _revision(connection) == _head()
+        if not current:
+            migrator = _make_engine(url, shown, migrating=True)
+            try:
+                with migrator.begin() as connection:
+                    migrate(connection, shown)
+            finally:
+                migrator.dispose()
     except OperationalError as exc:
         reason = str(exc.orig).splitlines()[0] if exc.orig else "connection failed"
         raise UsageError(
@@ -102,8 +108,6 @@ def connect(url: str | None = None) -> Engine:
             f"{shown!r} is not a riskbench database ({reason}); "
             "give --db a new file or an existing riskbench database"
         ) from None
-    finally:
-        migrator.dispose()
     return engine
 
 
@@ -113,15 +117,28 @@ def migrate(connection: Connection, shown: str) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                            {"key": PG_MIGRATION_LOCK})
-    cfg = Config()
-    cfg.set_main_option("script_location", str(files("riskbench.store").joinpath("migrations")))
-    cfg.attributes["connection"] = connection
-    current = MigrationContext.configure(connection).get_current_revision()
-    if current == ScriptDirectory.from_config(cfg).get_current_head():
+    current = _revision(connection)  # again: another process may have just migrated
+    if current == _head():
         return
     if current is None:
         _repair_unversioned(connection, shown)
+    cfg = _config()
+    cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files("riskbench.store").joinpath("migrations")))
+    return cfg
+
+
+def _head() -> str | None:
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def _repair_unversioned(connection: Connection, shown: str) -> None:
