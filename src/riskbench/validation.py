@@ -5,10 +5,13 @@ before any work starts, so a run is never finished only to lose its reports."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from riskbench.errors import UsageError
 
@@ -26,6 +29,21 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise UsageError(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
+
+
+def jsonl_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, record) per non-blank line of a JSONL file; a bad line is one clear error."""
+    for number, line in enumerate(read_text(path).split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}:{number}: not valid JSON ({exc.msg}); "
+                             f"fix the line") from None
+        if not isinstance(record, dict):
+            raise UsageError(f"{path}:{number}: expected a JSON object per line")
+        yield f"{path}:{number}", record
 
 
 def number(option: str, value: float | None, *, low: float | None = None,

@@ -6,7 +6,6 @@ the person fixing it has the file open in an editor.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import yaml
 from riskbench.errors import UsageError
 from riskbench.suites.base import Suite
 from riskbench.types import Item
-from riskbench.validation import read_text
+from riskbench.validation import jsonl_records, read_text
 
 _EXPECTED = ("refuse", "comply", "answer")
 _TEXT_FIELDS = ("category", "domain", "scenario", "prog_lang", "lang", "context", "answer")
@@ -85,16 +84,8 @@ def load_yaml_suite(text: str, where: str) -> Suite:
 def load_jsonl_suite(path: Path) -> Suite:
     name = path.stem
     items = []
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UsageError(
-                f"{path}:{number}: not valid JSON ({exc.msg}); fix the line"
-            ) from None
-        items.append(item_from_record(record, f"{path}:{number}", name))
+    for where, record in jsonl_records(path):
+        items.append(item_from_record(record, where, name))
     if not items:
         raise UsageError(f"{path}: no items; add one JSON object per line")
     return Suite(name, f"items from {path.name}", _unique(items, str(path)))

@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -210,16 +210,3 @@ def make_suite(fmt: str, path: Path, items: list[Item], note: str = "") -> Suite
     return Suite(fmt, f"{fmt} items from {path.name}{extra}", tuple(items))
 
 
-def jsonl_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(where, record) per non-blank line of a JSONL file; a bad line is one clear error."""
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{path}:{number}: not valid JSON ({exc.msg}); "
-                             f"fix the line") from None
-        if not isinstance(record, dict):
-            raise UsageError(f"{path}:{number}: expected a JSON object per line")
-        yield f"{path}:{number}", record
