@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MARKDOWN = {ord(c): f"&#{ord(c)};" for c in "\\`*_[]()!#~|{}$^<>&\"'"}
-_MARKDOWN[ord("\n")] = "<br>"
+_MARKDOWN = {ord(c): f"&#{ord(c)};" for c in "\\`*_[]()!#~|{}$^'"}
+_MARKDOWN |= {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
+              ord("\n"): "<br>"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
