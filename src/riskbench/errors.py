@@ -27,3 +27,20 @@ class RunInterrupted(Exception):
     def __init__(self, run_id: str) -> None:
         super().__init__(run_id)
         self.run_id = run_id
+
+
+class CredentialsRejected(UsageError):
+    """The endpoint refused the API key (HTTP 401/403). Every further call would fail the
+    same way, so it stops the run (stored as interrupted, resumable once the key is fixed)
+    instead of being stored as one error per attempt; the CLI exits 2."""
+
+
+class RunFailed(Exception):
+    """A run finished with no successful attempt: every attempt errored or timed out, so
+    its numbers measure the endpoint, not the model. Not a usage error (exit 2); the CLI
+    gives it its own non-zero exit code."""
+
+    def __init__(self, run_id: str, attempts: int, example: str) -> None:
+        super().__init__(f"run {run_id}: all {attempts} attempts failed (e.g. {example}); "
+                         f"fix the endpoint, then `riskbench run --resume {run_id}`")
+        self.run_id = run_id

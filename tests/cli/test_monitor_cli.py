@@ -241,7 +241,8 @@ def test_compute_from_real_stored_runs(tmp_path: Path, db_url: str, registry: Pa
 def test_report_html_markdown_csv(tmp_path: Path, db_url: str, registry: Path,
                                   cli: Cli) -> None:
     engine = store.connect(db_url)
-    hostile = monitor.ModelInfo("evil", '<script>alert(1)</script>', "<b>v</b>", "F|x",
+    hostile = monitor.ModelInfo("evil", '<script>alert(1)</script>', "=cmd|' /C calc'!A0",
+                                "F|x",
                                 date(2025, 1, 1))
     monitor.add_model(engine, hostile)
     csv_path = tmp_path / "s.csv"
@@ -271,6 +272,8 @@ def test_report_html_markdown_csv(tmp_path: Path, db_url: str, registry: Path,
     assert float(cyber["beta-open"]["risk"]) == pytest.approx(44.0)
     # (C, S): evil (40, 10), beta-open (50, 20), alpha (70, 90): each higher C comes with
     # a higher S, so none is dominated
+    # a spreadsheet shows the formula-looking vendor as text (OWASP's leading quote)
+    assert cyber["evil"]["vendor"] == "'=cmd|' /C calc'!A0"
     assert {m: r["frontier"] for m, r in cyber.items()} == {
         "alpha": "True", "beta-open": "True", "evil": "True"}
     cummax = [r for r in (tmp_path / "rep/cummax.csv").read_text(encoding="utf-8")

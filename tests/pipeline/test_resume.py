@@ -1,6 +1,7 @@
 """Kill a run (SIGKILL or Ctrl-C), resume it: exactly n x k attempts, none twice, and
 only the missing ones are requested again."""
 
+import random
 import signal
 import sqlite3
 import subprocess
@@ -73,3 +74,40 @@ def test_resume_after_interruption(tmp_path: Path, chat_server: ServerThread,
     with sqlite3.connect(db) as conn:
         assert conn.execute("select status from runs").fetchone()[0] == "finished"
         assert conn.execute("select count(*) from runs").fetchone()[0] == 1
+
+
+def test_kill_at_random_moments_under_faults_then_resume(tmp_path: Path) -> None:
+    """SIGKILL at random moments (start-up and first migration included) of a run against
+    an endpoint failing ~20 % of calls; each rerun resumes: exactly n x k, none twice."""
+    from helpers.fault_server import FaultServer
+
+    db = tmp_path / "riskbench.db"
+    rng = random.Random()
+    common = ["--no-cache", "--concurrency", "16", "--timeout", "0.5", "--retries", "6"]
+    with FaultServer(fault_rate=0.2, seed=rng.randrange(1000), hang_s=1.0) as server:
+        first = [sys.executable, "-m", "riskbench.cli", "run", "--model",
+                 f"openai-compatible:{server.url}:m", "--attacks", "direct", "-k", str(K),
+                 *common]
+        again = [sys.executable, "-m", "riskbench.cli", "run", "--resume", "latest", *common]
+        for delay in sorted(rng.uniform(0.2, 3.0) for _ in range(3)):
+            proc = subprocess.Popen(again if _has_run(db) else first, cwd=tmp_path,
+                                    env=cli_env(tmp_path), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            time.sleep(delay)
+            proc.kill()
+            proc.wait(timeout=30)
+            stored, distinct = attempts(db)
+            assert stored == distinct <= CASES * K
+        final = subprocess.run(again if _has_run(db) else first, cwd=tmp_path,
+                               env=cli_env(tmp_path), capture_output=True, text=True,
+                               timeout=300)
+    assert final.returncode == 0, final.stderr
+    assert attempts(db) == (CASES * K, CASES * K)
+
+
+def _has_run(db: Path) -> bool:
+    try:
+        with sqlite3.connect(db, timeout=30) as conn:
+            return conn.execute("select count(*) from runs").fetchone()[0] > 0
+    except sqlite3.OperationalError:
+        return False

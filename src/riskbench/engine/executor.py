@@ -21,6 +21,7 @@ from riskbench.engine.cache import ResponseCache, cache_key
 from riskbench.engine.retry import with_retries
 from riskbench.errors import BlockedError, ModelError
 from riskbench.models.base import Model
+from riskbench.models.keys import scrub
 from riskbench.types import Attempt, AttemptStatus, Generation, Message, TestCase
 
 Sink = Callable[[TestCase, Attempt], Awaitable[None]]
@@ -95,11 +96,11 @@ class Executor:
             try:
                 generation, cached = await self._generate(transcript, sample)
             except BlockedError as exc:
-                status, error = "blocked", str(exc)
+                status, error = "blocked", scrub(str(exc))
             except TimeoutError:
                 status, error = "timeout", f"no reply within {self.options.timeout_s:g} s"
             except ModelError as exc:
-                status, error = "error", str(exc)
+                status, error = "error", scrub(str(exc))
             if status != "ok":
                 break
             all_cached &= cached
@@ -145,7 +146,7 @@ class Executor:
                                 f"no reply within {self.options.timeout_s:g} s", started)
         except ModelError as exc:
             status: AttemptStatus = "blocked" if isinstance(exc, BlockedError) else "error"
-            return self._failed(run_id, case, sample, status, str(exc), started)
+            return self._failed(run_id, case, sample, status, scrub(str(exc)), started)
         return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
                        output=result.output, transcript=result.transcript,
                        latency_s=time.perf_counter() - started)

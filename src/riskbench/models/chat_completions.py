@@ -26,8 +26,15 @@ from time import time
 
 import httpx
 
-from riskbench.errors import BlockedError, ModelError, TransientModelError, UsageError
+from riskbench.errors import (
+    BlockedError,
+    CredentialsRejected,
+    ModelError,
+    TransientModelError,
+    UsageError,
+)
 from riskbench.models.base import ModelDefaults, providers
+from riskbench.models.keys import api_key, scrub
 from riskbench.types import Generation, Message, message_images
 
 POOL_SHARDS = 64
@@ -47,9 +54,11 @@ def retry_after_seconds(value: str | None) -> float | None:
             return None
 
 
-async def send(base_url: str, request: Awaitable[httpx.Response]) -> httpx.Response:
+async def send(base_url: str, request: Awaitable[httpx.Response],
+               key_variable: str = "") -> httpx.Response:
     """The response of an API request; transport failures, rate limits and server errors
-    become TransientModelError (retried by the engine, honouring Retry-After)."""
+    become TransientModelError (retried by the engine, honouring Retry-After); a refused
+    key (401/403) is CredentialsRejected, which stops the run."""
     try:
         response = await request
     except httpx.TimeoutException as exc:
@@ -57,10 +66,17 @@ async def send(base_url: str, request: Awaitable[httpx.Response]) -> httpx.Respo
     except httpx.TransportError as exc:
         raise TransientModelError(f"connection error: {exc.__class__.__name__}") from exc
     status = response.status_code
+    if status in (401, 403):
+        raise CredentialsRejected(rejected_key_message(base_url, status, key_variable))
     if status == 429 or status >= 500:
         raise TransientModelError(
             f"HTTP {status}", retry_after_seconds(response.headers.get("retry-after")))
     return response
+
+
+def rejected_key_message(base_url: str, status: int, key_variable: str) -> str:
+    fix = f"set {key_variable} to a valid key" if key_variable else "check the API key"
+    return f"{base_url} rejected the API key (HTTP {status}); {fix}"
 
 
 def _wire(message: Message) -> dict[str, object]:
@@ -77,10 +93,12 @@ def _wire(message: Message) -> dict[str, object]:
 class ChatCompletionsModel:
     defaults = ModelDefaults(concurrency=64, timeout_s=120.0)
 
-    def __init__(self, spec: str, base_url: str, model: str, api_key: str | None) -> None:
+    def __init__(self, spec: str, base_url: str, model: str, api_key: str | None,
+                 key_variable: str = "") -> None:
         self.spec = spec
         self.base_url = base_url.rstrip("/")
         self.model = model
+        self.key_variable = key_variable
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
@@ -110,12 +128,15 @@ class ChatCompletionsModel:
 
     async def check(self) -> None:
         try:
-            await self._request("GET", "/models", timeout=10.0)
+            response = await self._request("GET", "/models", timeout=10.0)
         except httpx.HTTPError as exc:
-            raise UsageError(
+            raise UsageError(scrub(
                 f"cannot reach {self.base_url} ({exc.__class__.__name__}: {exc}); "
                 "start the server or fix the URL in --model"
-            ) from None
+            )) from None
+        if response.status_code in (401, 403):
+            raise CredentialsRejected(rejected_key_message(
+                self.base_url, response.status_code, self.key_variable))
 
     async def generate(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float, seed: int
@@ -128,7 +149,7 @@ class ChatCompletionsModel:
             "seed": seed,
         }
         response = await send(self.base_url, self._request(
-            "POST", "/chat/completions", json.dumps(payload).encode()))
+            "POST", "/chat/completions", json.dumps(payload).encode()), self.key_variable)
         return self._parse(response)
 
     def _parse(self, response: httpx.Response) -> Generation:
@@ -137,7 +158,7 @@ class ChatCompletionsModel:
             body = response.text[:300]
             if "content_filter" in body or "content_policy" in body:
                 raise BlockedError(f"HTTP {status}: blocked by the provider's filter")
-            raise ModelError(f"HTTP {status}: {body}")
+            raise ModelError(scrub(f"HTTP {status}: {body}"))
         try:
             data = response.json()
             choice = data["choices"][0]
@@ -170,18 +191,17 @@ def openai_compatible(rest: str) -> ChatCompletionsModel:
             "openai-compatible:http://127.0.0.1:8000/v1:my-model"
         )
     base_url, model = match.groups()
-    return ChatCompletionsModel(
-        f"openai-compatible:{rest}", base_url, model, os.environ.get("OPENAI_COMPATIBLE_API_KEY")
-    )
+    return ChatCompletionsModel(f"openai-compatible:{rest}", base_url, model,
+                                api_key("OPENAI_COMPATIBLE_API_KEY"), "OPENAI_COMPATIBLE_API_KEY")
 
 
 @providers.register("openai")
 def openai(rest: str) -> ChatCompletionsModel:
-    key = os.environ.get("OPENAI_API_KEY")
+    key = api_key("OPENAI_API_KEY")
     if not key:
         raise UsageError(
             "OPENAI_API_KEY is not set; export it in the environment "
             "(riskbench never reads keys from files or stores them)"
         )
     base = os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1")
-    return ChatCompletionsModel(f"openai:{rest}", base, rest, key)
+    return ChatCompletionsModel(f"openai:{rest}", base, rest, key, "OPENAI_API_KEY")

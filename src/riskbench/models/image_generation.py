@@ -22,10 +22,11 @@ from collections.abc import Sequence
 
 import httpx
 
-from riskbench.errors import BlockedError, ModelError, UsageError
+from riskbench.errors import BlockedError, CredentialsRejected, ModelError, UsageError
 from riskbench.images import store_image
 from riskbench.models.base import ModelDefaults, providers
-from riskbench.models.chat_completions import send
+from riskbench.models.chat_completions import rejected_key_message, send
+from riskbench.models.keys import api_key, scrub
 from riskbench.types import Generation, Message
 
 _SPEC = re.compile(r"^(https?://[^/:]+(?::\d+)?(?:/[^:]*)?):(.+)$")
@@ -36,8 +37,9 @@ class ImageGenerationModel:
     defaults = ModelDefaults(concurrency=8, timeout_s=180.0)
 
     def __init__(self, spec: str, base_url: str, model: str, api_key: str | None,
-                 size: str = "1024x1024") -> None:
+                 key_variable: str = "", size: str = "1024x1024") -> None:
         self.spec = spec
+        self.key_variable = key_variable
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.size = size
@@ -48,10 +50,13 @@ class ImageGenerationModel:
 
     async def check(self) -> None:
         try:
-            await self._client.get(self.base_url + "/models", timeout=10.0)
+            response = await self._client.get(self.base_url + "/models", timeout=10.0)
         except httpx.HTTPError as exc:
             raise UsageError(f"cannot reach {self.base_url} ({exc.__class__.__name__}); "
                              "start the server or fix the URL in --model") from None
+        if response.status_code in (401, 403):
+            raise CredentialsRejected(rejected_key_message(
+                self.base_url, response.status_code, self.key_variable))
 
     async def generate(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float, seed: int
@@ -61,7 +66,8 @@ class ImageGenerationModel:
         body = {"model": self.model, "prompt": prompt, "n": 1, "size": self.size,
                 "response_format": "b64_json"}
         response = await send(self.base_url, self._client.post(
-            self.base_url + "/images/generations", content=json.dumps(body).encode()))
+            self.base_url + "/images/generations", content=json.dumps(body).encode()),
+            self.key_variable)
         return self._parse(response)
 
     def _parse(self, response: httpx.Response) -> Generation:
@@ -70,7 +76,7 @@ class ImageGenerationModel:
             text = response.text[:300]
             if any(word in text.lower() for word in _POLICY):
                 raise BlockedError(f"HTTP {status}: refused by the provider's image policy")
-            raise ModelError(f"HTTP {status}: {text}")
+            raise ModelError(scrub(f"HTTP {status}: {text}"))
         try:
             data = response.json().get("data") or []
             encoded = data[0].get("b64_json") if data else None
@@ -94,12 +100,13 @@ def openai_images(rest: str) -> ImageGenerationModel:
     if match:
         base_url, model = match.groups()
         return ImageGenerationModel(f"openai-images:{rest}", base_url, model,
-                                    os.environ.get("OPENAI_COMPATIBLE_API_KEY"))
+                                    api_key("OPENAI_COMPATIBLE_API_KEY"),
+                                    "OPENAI_COMPATIBLE_API_KEY")
     if "://" in rest or not rest:
         raise UsageError(f"bad model spec 'openai-images:{rest}'; write "
                          "openai-images:<base_url>:<model> or openai-images:<model>")
-    key = os.environ.get("OPENAI_API_KEY")
+    key = api_key("OPENAI_API_KEY")
     if not key:
         raise UsageError("OPENAI_API_KEY is not set; export it in the environment")
     base = os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1")
-    return ImageGenerationModel(f"openai-images:{rest}", base, rest, key)
+    return ImageGenerationModel(f"openai-images:{rest}", base, rest, key, "OPENAI_API_KEY")

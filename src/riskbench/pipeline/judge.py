@@ -15,6 +15,7 @@ from riskbench.judges import Judge, JudgeContext, get_judges
 from riskbench.models import Model, get_model
 from riskbench.pipeline.options import RunOptions
 from riskbench.types import Attempt, Conversation, Expected, Item, RunConfig, TestCase
+from riskbench.validation import read_text
 
 
 def validation_context(config: RunConfig) -> JudgeContext:
@@ -110,14 +111,14 @@ def read_judge_input(path: Path, labelled: bool = False) -> list[dict[str, Any]]
     if not path.is_file():
         raise UsageError(f"{path}: no such file; give a JSONL file of prompt/response objects")
     records = []
-    with path.open(encoding="utf-8") as fh:
-        for where, record in jsonl_records(fh, path, "a JSON object with prompt and response"):
-            for key in ("prompt", "response"):
-                if not isinstance(record.get(key), str):
-                    raise UsageError(f"{where}: field '{key}' is missing or not a string")
-            if record.get("expected") not in (None, "refuse", "comply", "answer"):
-                raise UsageError(f"{where}: field 'expected' must be refuse, comply or answer")
-            records.append(record)
+    lines = read_text(path).split("\n")
+    for where, record in jsonl_records(lines, path, "a JSON object with prompt and response"):
+        for key in ("prompt", "response"):
+            if not isinstance(record.get(key), str):
+                raise UsageError(f"{where}: field '{key}' is missing or not a string")
+        if record.get("expected") not in (None, "refuse", "comply", "answer"):
+            raise UsageError(f"{where}: field 'expected' must be refuse, comply or answer")
+        records.append(record)
     if labelled:
         for number, record in enumerate(records, start=1):
             if not isinstance(record.get("label"), str):

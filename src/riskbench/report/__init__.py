@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from riskbench.atomic import write_atomic
+from riskbench.escaping import strip_controls_deep
 from riskbench.metrics import RunScores
 from riskbench.report import content, html, markdown
 from riskbench.types import Run
@@ -19,8 +20,9 @@ def write_reports(engine: Engine, run: Run, scores: RunScores, out_dir: Path,
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"html": out_dir / "report.html", "markdown": out_dir / "report.md",
              "json": out_dir / "report.json"}
-    write_atomic(paths["html"], html.render(data))
-    write_atomic(paths["markdown"], markdown.render(data))
+    shown = strip_controls_deep(data)  # no ESC/BEL in a page; JSON keeps the stored text
+    write_atomic(paths["html"], html.render(shown))
+    write_atomic(paths["markdown"], markdown.render(shown))
     write_atomic(paths["json"], json.dumps(data, indent=2, ensure_ascii=False))
     return paths
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 
+from riskbench.escaping import markdown_cell
 from riskbench.metrics.compliance import ClauseResult, ComplianceTable
 from riskbench.report.format import percent
 
@@ -51,7 +52,7 @@ def to_json(table: ComplianceTable) -> str:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_cell(text)
 
 
 def to_markdown(table: ComplianceTable) -> str:

@@ -1,20 +1,17 @@
-"""Markdown for papers and pull requests. Model text is HTML-escaped and flattened into
-one table cell, because Markdown renderers pass raw HTML through."""
+"""Markdown for papers and pull requests. Model and suite text go through one escaper
+(`markdown_cell`): no live link, image, HTML or heading, one table cell per value."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
+from riskbench.escaping import markdown_cell
 from riskbench.report.format import percent_ci
 from riskbench.report.images import note
 
 
 def _cell(text: Any, limit: int = 300) -> str:
-    text = str(text if text is not None else "")
-    if len(text) > limit:
-        text = text[:limit] + "…"
-    return escape(text).replace("|", "&#124;").replace("\n", "<br>").replace("`", "&#96;")
+    return markdown_cell(text, limit)
 
 
 def _pct(score: dict[str, Any] | None) -> str:
@@ -41,10 +38,10 @@ def render(c: dict[str, Any]) -> str:
     run, k, summary = c["run"], c["k"], c["summary"]
     config = run["config"]
     lines = [
-        f"# Safety report: `{_cell(config['model'])}`",
+        f"# Safety report: {_cell(config['model'])}",
         "",
-        f"Run `{run['id']}` ({run['status']}) on suite `{_cell(config['suite'])}`, attacks "
-        f"{', '.join(config['attacks'])}, judge `{c['judge']}`, k = {k}. "
+        f"Run `{run['id']}` ({run['status']}) on suite {_cell(config['suite'])}, attacks "
+        f"{_cell(', '.join(config['attacks']))}, judge {_cell(c['judge'])}, k = {k}. "
         f"{c['counts']['attempts']} attempts, {c['counts']['errors']} errored (excluded). "
         f"Tier: {c['tier']}.",
         "",

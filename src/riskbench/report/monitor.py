@@ -5,14 +5,13 @@ as HTML (inline SVG, no script, everything escaped), Markdown, CSV and SVG files
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from riskbench.atomic import write_atomic
+from riskbench.escaping import csv_text, markdown_cell
 from riskbench.metrics import monitor as m
 from riskbench.metrics.monitor_config import MonitorConfig
 from riskbench.report.format import percent
@@ -81,8 +80,7 @@ def render_html(data: dict[str, Any]) -> str:
 
 
 def render_markdown(data: dict[str, Any]) -> str:
-    def cell(text: Any) -> str:  # model names are user data: no table breaking
-        return str(text).replace("|", "\\|").replace("\n", " ")
+    cell = markdown_cell  # model names, sources, benchmarks are user data
 
     lines = ["# Frontier-risk monitor", "",
              f"Generated {data['generated']}; domain config {', '.join(data['versions'])}. "
@@ -129,16 +127,10 @@ def render_markdown(data: dict[str, Any]) -> str:
                   "|---|---|---|---:|---|---:|---|"]
         for r in data["jailbreak"]:
             ci = f"{_num(r.low)}–{_num(r.high)}" if r.low is not None else "–"
-            lines.append(f"| {cell(r.model)} | {r.domain} | {r.benchmark} | {_num(r.value)} "
+            lines.append(f"| {cell(r.model)} | {cell(r.domain)} | {cell(r.benchmark)} | "
+                         f"{_num(r.value)} "
                          f"| {ci} | {r.n or '–'} | {cell(r.source)} |")
     return "\n".join(lines) + "\n"
-
-
-def _csv(rows: list[list[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def scores_csv(data: dict[str, Any]) -> str:
@@ -153,7 +145,7 @@ def scores_csv(data: dict[str, Any]) -> str:
                          _cell(s.capability), _cell(s.safety), s.beta, _cell(s.risk),
                          s.model in d["frontier"], ";".join(s.missing), s.version,
                          s.computed_at])
-    return _csv(rows)
+    return csv_text(rows)  # the one CSV writer: formula-guarded cells
 
 
 def _cell(value: float | None) -> str:
@@ -169,7 +161,7 @@ def benchmarks_csv(data: dict[str, Any], scores: Sequence[DomainScore]) -> str:
             rows.append([s.domain, s.model, v.benchmark, v.side, v.kind, v.weight, v.raw,
                          round(v.value, 4), "" if v.low is None else round(v.low, 4),
                          "" if v.high is None else round(v.high, 4), v.n or "", v.source])
-    return _csv(rows)
+    return csv_text(rows)  # the one CSV writer: formula-guarded cells
 
 
 def cummax_csv(data: dict[str, Any]) -> str:
@@ -179,7 +171,7 @@ def cummax_csv(data: dict[str, Any]) -> str:
         for p in d["series"]:
             rows.append([d["name"], p.release_date, p.model, round(p.risk, 4),
                          round(p.cummax, 4), p.leader])
-    return _csv(rows)
+    return csv_text(rows)  # the one CSV writer: formula-guarded cells
 
 
 def write_monitor_report(models: Sequence[ModelInfo], scores: Sequence[DomainScore],

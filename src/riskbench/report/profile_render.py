@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from riskbench.atomic import write_atomic
+from riskbench.escaping import markdown_cell
 from riskbench.report.format import percent_ci
 
 
@@ -65,29 +66,31 @@ def axes(content: dict[str, Any]) -> list[tuple[str, float]]:
 
 
 def markdown(content: dict[str, Any]) -> str:
-    lines = [f"# Safety profile: {content['model']}", "",
+    cell = markdown_cell  # the model spec, attack and language names are user data
+    lines = [f"# Safety profile: {cell(content['model'])}", "",
              f"**{content['profile']['archetype']['label']}**", "",
              *[f"- {t}" for t in content["profile"]["text"]], "",
              "## Safety rate per mode", "", "| mode | status | safety rate | over-refusal "
              "| runs |", "|---|---|---|---|---|"]
     for m in content["modes"]:
         runs = ", ".join(r["run_id"] for r in m["runs"]) or "–"
-        lines.append(f"| {m['mode']} | {m['status']} | {_pct(m['safety_rate'])} | "
+        lines.append(f"| {cell(m['mode'])} | {m['status']} | {_pct(m['safety_rate'])} | "
                      f"{_pct(m['over_refusal_rate'])} | {runs} |")
     notes = [n for m in content["modes"] for n in m["notes"]]
-    lines += ["", *[f"- {n}" for n in notes]] if notes else []
+    lines += ["", *[f"- {cell(n)}" for n in notes]] if notes else []
     worst = content["worst_attack"]
     lines += ["", "## Adversarial", ""]
     if worst:
-        lines.append(f"Worst case: **{worst['attack']}** {_pct(worst['safety_rate'])}")
+        lines.append(f"Worst case: **{cell(worst['attack'])}** {_pct(worst['safety_rate'])}")
         lines += ["", "| attack | safety rate |", "|---|---|"]
-        lines += [f"| {a['attack']} | {_pct(a['safety_rate'])} |" for a in content["attacks"]]
+        lines += [f"| {cell(a['attack'])} | {_pct(a['safety_rate'])} |"
+                  for a in content["attacks"]]
     else:
         lines.append("Not measured.")
     lines += ["", "## Languages", ""]
     if content["languages"]:
         lines += ["| language | safety rate | gap to English |", "|---|---|---|"]
-        lines += [f"| {lang['name']} ({lang['lang']}) | {_pct(lang['safety_rate'])} | "
+        lines += [f"| {cell(lang['name'])} ({cell(lang['lang'])}) | {_pct(lang['safety_rate'])} | "
                   f"{_gap(lang['gap_to_en'])} |" for lang in content["languages"]]
     else:
         lines.append("Not measured.")

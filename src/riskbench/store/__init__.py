@@ -10,6 +10,7 @@ from riskbench.store.runs import (
     list_runs,
     load_attempts,
     load_cases,
+    raise_if_all_failed,
     set_status,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "list_runs",
     "load_attempts",
     "load_cases",
+    "raise_if_all_failed",
     "resolve_url",
     "set_status",
 ]

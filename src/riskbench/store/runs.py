@@ -12,7 +12,8 @@ from sqlalchemy import Engine, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from riskbench.errors import UsageError
+from riskbench.errors import RunFailed, UsageError
+from riskbench.models.keys import scrub
 from riskbench.store.schema import AttemptRow, RunCaseRow, RunRow, TestCaseRow, VerdictRow
 from riskbench.types import (
     Attempt,
@@ -128,6 +129,19 @@ def forget_failed(engine: Engine, run_id: str) -> int:
         return len(keys)
 
 
+def raise_if_all_failed(engine: Engine, run_id: str) -> None:
+    """RunFailed when the run has attempts and none of them got a reply (errors and
+    time-outs only; a provider's filter block is a reply). For the CLI's exit code."""
+    with engine.connect() as conn:
+        total, failed, example = conn.execute(
+            select(func.count(),
+                   func.sum(case((AttemptRow.status.in_(("error", "timeout")), 1), else_=0)),
+                   func.max(AttemptRow.error))
+            .where(AttemptRow.run_id == run_id)).one()
+    if total and failed == total:
+        raise RunFailed(run_id, total, example or "no message")
+
+
 def set_status(engine: Engine, run_id: str, status: str) -> None:
     finished = now() if status in ("finished", "failed") else None
     with engine.begin() as conn:
@@ -174,12 +188,13 @@ class AttemptWriter:
             "transcript": [asdict(m) for m in attempt.transcript],
             "prompt_tokens": attempt.prompt_tokens,
             "completion_tokens": attempt.completion_tokens,
-            "latency_s": attempt.latency_s, "error": attempt.error, "cached": attempt.cached,
+            "latency_s": attempt.latency_s, "error": scrub(attempt.error),
+            "cached": attempt.cached,
         })
         self._verdicts.extend({
             "run_id": attempt.run_id, "test_case_id": attempt.test_case_id,
             "sample": attempt.sample, "judge": v.judge, "outcome": v.outcome,
-            "score": v.score, "safe": v.safe, "rationale": v.rationale,
+            "score": v.score, "safe": v.safe, "rationale": scrub(v.rationale),
         } for v in verdicts)
         if len(self._attempts) >= self.batch_size:
             self.flush()
@@ -202,6 +217,7 @@ class AttemptWriter:
 
 def load_attempts(
     engine: Engine, run_id: str, judge: str, *, where: Any = None, limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Attempts of a run joined with their case and one judge's verdict (for reports)."""
     query = (
@@ -218,6 +234,8 @@ def load_attempts(
         query = query.where(where)
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     with Session(engine) as session:
         return [
             {"item_id": tc.item_id, "attack": tc.attack, "category": tc.category,

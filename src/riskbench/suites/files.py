@@ -13,9 +13,9 @@ from typing import Any
 import yaml
 
 from riskbench.errors import UsageError
-from riskbench.jsonl import jsonl_records
 from riskbench.suites.base import Suite
 from riskbench.types import Item
+from riskbench.validation import jsonl_records, read_text
 
 _EXPECTED = ("refuse", "comply", "answer")
 _TEXT_FIELDS = ("category", "domain", "scenario", "prog_lang", "lang", "context", "answer")
@@ -34,6 +34,8 @@ def item_from_record(record: Any, where: str, source: str) -> Item:
             f"{where}: field 'expected' is {expected!r}; use one of {', '.join(_EXPECTED)}"
         )
     known = {"id", "prompt", "expected", "choices", "meta", "source", *_TEXT_FIELDS}
+    if not isinstance(record.get("meta") or {}, Mapping):
+        raise UsageError(f"{where}: field 'meta' must be an object ({{...}}); fix the record")
     meta = dict(record.get("meta") or {})
     meta.update({k: v for k, v in record.items() if k not in known})
     choices = record.get("choices") or ()
@@ -82,9 +84,8 @@ def load_yaml_suite(text: str, where: str) -> Suite:
 def load_jsonl_suite(path: Path) -> Suite:
     name = path.stem
     items = []
-    with path.open(encoding="utf-8") as fh:
-        for where, record in jsonl_records(fh, path, shape=None):
-            items.append(item_from_record(record, where, name))
+    for where, record in jsonl_records(path):
+        items.append(item_from_record(record, where, name))
     if not items:
         raise UsageError(f"{path}: no items; add one JSON object per line")
     return Suite(name, f"items from {path.name}", _unique(items, str(path)))
@@ -96,5 +97,5 @@ def load_suite_file(path: Path) -> Suite:
     if path.suffix == ".jsonl":
         return load_jsonl_suite(path)
     if path.suffix in (".yaml", ".yml"):
-        return load_yaml_suite(path.read_text(encoding="utf-8"), str(path))
+        return load_yaml_suite(read_text(path), str(path))
     raise UsageError(f"{path}: unknown suite format; use .jsonl, .yaml or .yml")

@@ -39,7 +39,7 @@ def get_run(run_id: str, engine: DB) -> dict[str, Any]:
             summary="A run's attempts with transcripts (token)")
 def run_attempts(
     run_id: str, engine: DB, only: data.Only = data.Only.all,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=data.OFFSET_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=data.ATTEMPTS_MAX)] = data.ATTEMPTS_PAGE,
 ) -> dict[str, Any]:
     return data.attempts(engine, run_id, only, offset, limit)

@@ -79,5 +79,10 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         return render(request, "error.html.j2", status_code=exc.status_code, headers=headers,
                       status=exc.status_code, message=exc.detail)
 
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        """Runs outside the middleware stack, so it sets the security headers itself."""
+        return JSONResponse({"detail": "internal error"}, 500, headers=HEADERS)
+
     return app
 

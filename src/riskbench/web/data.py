@@ -26,6 +26,9 @@ from riskbench.types import Run
 RUNS_LIMIT = 200
 ATTEMPTS_PAGE = 50
 ATTEMPTS_MAX = 500
+# Deeper than any run riskbench stores, far below SQLite's 64-bit limit: larger offsets
+# are refused at the edge (422) rather than failing in the database driver.
+OFFSET_MAX = 1_000_000_000
 
 
 class Only(StrEnum):
@@ -87,16 +90,16 @@ def _filter(only: Only) -> Any:
 def attempts(engine: Engine, run_id: str, only: Only = Only.all, offset: int = 0,
              limit: int = ATTEMPTS_PAGE) -> dict[str, Any]:
     """One page of a run's attempts with full transcripts and the scoring judge's verdict.
-    The store reads from the start, so deep pages cost more; fine for browsing."""
+    OFFSET and LIMIT go to the database, so a deep page holds one page in memory."""
     run = _run(engine, run_id)
-    offset, limit = max(0, offset), min(max(1, limit), ATTEMPTS_MAX)
+    offset, limit = min(max(0, offset), OFFSET_MAX), min(max(1, limit), ATTEMPTS_MAX)
     rows = store.load_attempts(engine, run.id, run.config.judges[0], where=_filter(only),
-                               limit=offset + limit + 1)
-    page = rows[offset: offset + limit]
+                               offset=offset, limit=limit + 1)
+    page = rows[:limit]
     return {
         "run_id": run.id, "model": run.config.model, "suite": run.config.suite,
         "judge": run.config.judges[0], "only": only.value, "offset": offset, "limit": limit,
-        "more": len(rows) > offset + limit,
+        "more": len(rows) > limit,
         "attempts": [
             {k: r[k] for k in ("item_id", "attack", "category", "lang", "expected", "sample",
                                "status", "error", "output", "outcome", "safe", "rationale")}

@@ -81,7 +81,8 @@ def run(run_id: str, request: Request, engine: DB) -> Response:
 @router.get("/run/{run_id}/transcripts", dependencies=[Depends(require_token)])
 def transcripts(run_id: str, request: Request, engine: DB,
                 only: data.Only = data.Only.all,
-                page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                page: Annotated[int, Query(ge=1, le=data.OFFSET_MAX // data.ATTEMPTS_PAGE)]
+                = 1) -> Response:
     found = data.attempts(engine, run_id, only, (page - 1) * data.ATTEMPTS_PAGE)
 
     def link(p: int) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from riskbench.errors import ModelError, UsageError
+from riskbench.errors import CredentialsRejected, ModelError, UsageError
 from riskbench.images import image_refs, load_image
 from riskbench.judges.base import JudgeContext, LocalJudge, judges
 from riskbench.registry import Registry
@@ -63,6 +63,8 @@ class ImageJudge(LocalJudge):
             try:
                 image = load_image(digest)
                 unsafe, reason = await self.classifier.classify(image, case)
+            except CredentialsRejected:
+                raise  # a refused key stops the run, never one undecided verdict
             except (UsageError, ModelError, TimeoutError) as exc:
                 unsafe, reason = None, str(exc)
             if unsafe:

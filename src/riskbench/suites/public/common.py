@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -23,10 +23,10 @@ from typing import Any
 import httpx
 import yaml
 
-from riskbench import jsonl
 from riskbench.errors import UsageError
 from riskbench.suites.base import Suite
 from riskbench.types import Item
+from riskbench.validation import read_text
 
 # format -> {url, file, license}; tests point a url at a local server.
 SOURCES: dict[str, dict[str, str]] = yaml.safe_load(
@@ -92,16 +92,6 @@ class Row:
             raise UsageError(f"{self.where}: field '{column}' is empty; "
                              f"fill it in or delete the row")
         return value
-
-
-def read_text(path: Path) -> str:
-    """The file as text; a byte that is not UTF-8 is reported with its line."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise UsageError(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
 
 
 def read_csv(path: Path, required: Sequence[str]) -> list[Row]:
@@ -220,6 +210,3 @@ def make_suite(fmt: str, path: Path, items: list[Item], note: str = "") -> Suite
     return Suite(fmt, f"{fmt} items from {path.name}{extra}", tuple(items))
 
 
-def jsonl_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(where, record) per non-blank line of a JSONL file; a bad line is one clear error."""
-    return jsonl.jsonl_records(read_text(path).split("\n"), path)

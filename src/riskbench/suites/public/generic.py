@@ -29,11 +29,11 @@ from riskbench.suites.public.common import (
     check_columns,
     check_options,
     dataset_path,
-    jsonl_records,
     make_suite,
     read_csv,
 )
 from riskbench.types import Expected, Item
+from riskbench.validation import jsonl_records
 
 EXPECTED: tuple[Expected, ...] = ("refuse", "comply", "answer")
 TEXT_FIELDS = ("category", "domain", "scenario", "prog_lang", "lang", "context", "answer")

@@ -35,11 +35,11 @@ from riskbench.suites.public.common import (
     HashIds,
     UniqueIds,
     check_options,
-    jsonl_records,
     make_suite,
     read_csv,
 )
 from riskbench.types import Item
+from riskbench.validation import jsonl_records
 
 LETTERS = string.ascii_uppercase
 KNOWN = {"question": "COLUMN", "choices": "COLUMN[,COLUMN...]", "answer": "COLUMN",
