@@ -41,7 +41,7 @@ def judges(rules_only: bool) -> dict[str, Judge]:
     out: dict[str, Judge] = {"rules": lambda texts: [classify(t) for t in texts]}
     if not rules_only:
         from riskbench.judges.refusal_model import classify_batch
-        out["combined"] = classify_batch
+        out["rules+head"] = classify_batch
     return out
 
 

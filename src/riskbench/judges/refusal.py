@@ -14,8 +14,12 @@ output is undetermined, never guessed. Vocabulary: data/refusal_patterns.yaml.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import re
+import sys
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -23,7 +27,7 @@ from importlib.resources import files
 import yaml
 
 from riskbench.judges.base import LocalJudge, judges
-from riskbench.types import Attempt, Outcome, TestCase
+from riskbench.types import Attempt, Outcome, TestCase, Verdict
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；;؟।॥])\s*")
 # A token is one CJK character or kana, or a run of letters and digits with their
@@ -141,6 +145,24 @@ class RefusalJudge(LocalJudge):
         "sentence-level declines, idiom filtering, partial refusals; offline and fast."
     )
 
-    def decide(self, case: TestCase, attempt: Attempt) -> tuple[Outcome, float, str]:
-        return classify(attempt.output)
+    def version_inputs(self) -> list[bytes]:
+        data = files("riskbench.judges").joinpath("data/refusal_patterns.yaml")
+        rules = inspect.getsource(sys.modules[classify.__module__]).encode()
+        return [*super().version_inputs(), rules, data.read_bytes()]
 
+    def decide_all(self, texts: Sequence[str]) -> list[tuple[Outcome, float, str]]:
+        return [classify(t) for t in texts]
+
+    def decide(self, case: TestCase, attempt: Attempt) -> tuple[Outcome, float, str]:
+        return self.decide_all([attempt.output])[0]
+
+    async def judge(self, case: TestCase, attempt: Attempt) -> Verdict:
+        return (await self.judge_batch([(case, attempt)]))[0]
+
+    async def judge_batch(self, pairs: Sequence[tuple[TestCase, Attempt]]) -> list[Verdict]:
+        """Decided in a worker thread, batched: a model tier never blocks the event loop."""
+        ok = [i for i, (_, a) in enumerate(pairs) if a.status == "ok"]
+        decided = await asyncio.to_thread(self.decide_all, [pairs[i][1].output for i in ok])
+        by_index = dict(zip(ok, decided, strict=True))
+        return [self._verdict(c, by_index[i]) if i in by_index else self.verdict(c, a)
+                for i, (c, a) in enumerate(pairs)]
