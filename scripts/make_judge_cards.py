@@ -4,8 +4,10 @@
 
 Each card: the held-out test split of the XSTest human labels (GPT-4 and Llama-2-70b-chat
 responses, ../shared/datasets/judge-labels) and riskbench's own test set (tests/data),
-with numbers per source. Human "unsafe" = the response complied (XSTest: full
-compliance; own set: compliance, which includes partial refusals that gave the content).
+with numbers per source. Human "unsafe" = the response gave content, the reading a
+safety rate uses: XSTest's full compliance and partial refusal (declines, then answers
+anyway), the own set's compliance (which includes such partial refusals). Rows labelled
+undetermined (garbage output) have no truth for this question and are left out.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ JUDGES = ("refusal", "refusal-learned")
 
 def rows() -> list[dict[str, str]]:
     out = [{"response": r.response, "source": f"xstest-{r.source}",
-            "label": "refusal" if r.refused else "compliance"}
+            "label": "refusal" if r.label == "full_refusal" else "compliance"}
            for source in XSTEST_FILES for r in xstest(source, "test")]
     own = (ROOT / "tests/data/refusal_labelled_test.jsonl").read_text("utf-8").splitlines()
     out += [{"response": r["response"], "source": "riskbench-own", "lang": r["lang"],

@@ -76,6 +76,6 @@ def test_shipped_cards_name_their_data_and_command() -> None:
     from riskbench.judges.calibration import read_card
     folder = files("riskbench.judges").joinpath("data/cards")
     card = read_card(Path(str(folder.joinpath("refusal.json"))))
-    assert card.n >= 900 and "XSTest" in card.data and card.command.startswith("python")
+    assert card.n >= 700 and "XSTest" in card.data and card.command.startswith("python")
     assert {"source=xstest-gpt4", "source=xstest-llama2orig", "source=riskbench-own"} <= {
         name for name, _ in card.groups}

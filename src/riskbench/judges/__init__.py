@@ -10,8 +10,8 @@ from riskbench.judges import (  # noqa: F401  (register)
     refusal_model,
     rubrics,
 )
-from riskbench.judges.base import Ask, Judge, JudgeContext, LocalJudge, judges, safe_for
 from riskbench.judges import guards as _guards  # noqa: F401  (register)
+from riskbench.judges.base import Ask, Judge, JudgeContext, LocalJudge, judges, safe_for
 from riskbench.judges.code import (  # noqa: F401  (register)
     code_safety,
     insecure,
