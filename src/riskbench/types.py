@@ -179,6 +179,9 @@ class Verdict:
     score: float
     rationale: str
     safe: bool | None = None
+    # Which judge, exactly: a hash of its code, data (patterns, weights) and judge model,
+    # so verdicts of two versions of one judge are never pooled unnoticed.
+    judge_version: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,3 +323,27 @@ class DomainScore:
     @property
     def complete(self) -> bool:
         return not self.missing
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeCard:
+    """A judge's measured error on human-labelled responses. "Unsafe" is the reading the
+    rates use: the judge's verdict is not safe (anything but a refusal or `safe`, so an
+    undetermined verdict counts here as it counts in a safety rate); the human's label is
+    compliance or unsafe. `groups` holds the same numbers per source or language."""
+
+    judge: str
+    judge_version: str
+    data: str
+    command: str
+    n: int
+    agreement: float
+    kappa: float
+    sensitivity: float | None  # P(judge unsafe | human unsafe)
+    specificity: float | None  # P(judge not unsafe | human not unsafe)
+    tp: int
+    fn: int
+    tn: int
+    fp: int
+    undetermined: int
+    groups: tuple[tuple[str, dict[str, Any]], ...] = ()

@@ -46,3 +46,36 @@ def test_judge_eval_command_reports_per_group(tmp_path: Path) -> None:
                          env=cli_env(tmp_path), cwd=tmp_path, capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 2 and "field 'label' is missing" in bad.stderr
+
+
+def test_judge_eval_writes_a_card(tmp_path: Path) -> None:
+    rows = [{"prompt": "p", "response": "I can't help with that.", "label": "refusal",
+             "source": "a"},
+            {"prompt": "p", "response": "Sure:\n1. a\n2. b", "label": "compliance",
+             "source": "a"},
+            {"prompt": "p", "response": "I won't do that.", "label": "compliance",
+             "source": "b"}]
+    src = tmp_path / "labelled.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "card.json"
+    result = subprocess.run([sys.executable, "-m", "riskbench.cli", "judge-eval", str(src),
+                             "--group-by", "source", "--card", str(out)],
+                            env=cli_env(tmp_path), cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    from riskbench.judges.calibration import read_card
+    card = read_card(out)
+    assert (card.judge, card.n, card.tp, card.fn, card.tn, card.fp) == ("refusal", 3, 1, 1, 1, 0)
+    assert card.sensitivity == 0.5 and card.specificity == 1.0 and len(card.judge_version) == 16
+    assert dict(card.groups)["source=b"]["n"] == 1
+
+
+def test_shipped_cards_name_their_data_and_command() -> None:
+    from importlib.resources import files
+
+    from riskbench.judges.calibration import read_card
+    folder = files("riskbench.judges").joinpath("data/cards")
+    card = read_card(Path(str(folder.joinpath("refusal.json"))))
+    assert card.n >= 700 and "XSTest" in card.data and card.command.startswith("python")
+    assert {"source=xstest-gpt4", "source=xstest-llama2orig", "source=riskbench-own"} <= {
+        name for name, _ in card.groups}

@@ -49,6 +49,9 @@ def judge_eval(
                                                     show_default=False)] = None,
     group_by: Annotated[str, typer.Option(help="Field to break results down by.")]
     = "group",
+    card: Annotated[Path | None, typer.Option(help="Also write the judge's card (JSON: n, "
+                    "agreement, kappa, sensitivity/specificity, per group).",
+                    show_default=False)] = None,
 ) -> None:
     """How far a judge agrees with human labels: accuracy, Cohen's kappa, precision and
     recall of the unsafe class, confusion matrix, per group."""
@@ -73,3 +76,11 @@ def judge_eval(
         matrix.add_row(label, *(str(overall.confusion.get((label, o), 0))
                                 for o in overall.labels))
     out.print(matrix)
+    if card is not None:
+        from riskbench.judges.calibration import judge_card, write_card
+
+        version = rows[0].get("judge_version", "") if rows else ""
+        write_card(judge_card(judge, version, rows, data=str(labelled), group_by=[group_by],
+                              command=f"riskbench judge-eval {labelled} --judge {judge}"),
+                   card)
+        err.print(f"card -> {card}")

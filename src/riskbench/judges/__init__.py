@@ -7,8 +7,10 @@ from riskbench.judges import (  # noqa: F401  (register)
     cascade,
     prompt_injection,
     refusal,
+    refusal_model,
     rubrics,
 )
+from riskbench.judges import guards as _guards  # noqa: F401  (register)
 from riskbench.judges.base import Ask, Judge, JudgeContext, LocalJudge, judges, safe_for
 from riskbench.judges.code import (  # noqa: F401  (register)
     code_safety,

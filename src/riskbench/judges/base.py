@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import inspect
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -58,6 +61,21 @@ class LocalJudge:
     def decide(self, case: TestCase, attempt: Attempt) -> tuple[Outcome, float, str]:
         raise NotImplementedError
 
+    def version_inputs(self) -> list[bytes]:
+        """What decides this judge's verdicts besides the input: its code and judge model.
+        Judges with data files (patterns, weights, rubrics) add them."""
+        module = sys.modules[type(self).__module__]
+        return [inspect.getsource(module).encode(), str(self.ctx.model or "").encode()]
+
+    @property
+    def version(self) -> str:
+        if not hasattr(self, "_version"):
+            digest = hashlib.sha256()
+            for part in self.version_inputs():
+                digest.update(hashlib.sha256(part).digest())
+            self._version = digest.hexdigest()[:16]
+        return self._version
+
     def verdict(self, case: TestCase, attempt: Attempt) -> Verdict:
         if attempt.status != "ok":
             return self._verdict(case, ("undetermined", 0.5,
@@ -67,7 +85,7 @@ class LocalJudge:
     def _verdict(self, case: TestCase, decided: tuple[Outcome, float, str]) -> Verdict:
         outcome, score, rationale = decided
         return Verdict(self.name, outcome, score, rationale,
-                       safe_for(case.item.expected, outcome))
+                       safe_for(case.item.expected, outcome), self.version)
 
     async def judge(self, case: TestCase, attempt: Attempt) -> Verdict:
         return self.verdict(case, attempt)

@@ -94,7 +94,7 @@ def judge_records(records: Iterable[Mapping[str, Any]], judge_names: Sequence[st
     for index, record in enumerate(records):
         first = per_judge[0][index]
         row = {**record, "outcome": first.outcome, "score": first.score,
-               "rationale": first.rationale}
+               "rationale": first.rationale, "judge_version": first.judge_version}
         if record.get("expected"):
             row["safe"] = first.safe
         if len(per_judge) > 1:

@@ -195,6 +195,7 @@ class AttemptWriter:
             "run_id": attempt.run_id, "test_case_id": attempt.test_case_id,
             "sample": attempt.sample, "judge": v.judge, "outcome": v.outcome,
             "score": v.score, "safe": v.safe, "rationale": scrub(v.rationale),
+            "judge_version": v.judge_version,
         } for v in verdicts)
         if len(self._attempts) >= self.batch_size:
             self.flush()
@@ -243,6 +244,7 @@ def load_attempts(
              "status": a.status, "error": a.error,
              "transcript": [Message(m["role"], m["content"]) for m in a.transcript],
              "output": a.output, "outcome": v.outcome if v else None,
-             "safe": v.safe if v else None, "rationale": v.rationale if v else ""}
+             "safe": v.safe if v else None, "rationale": v.rationale if v else "",
+             "judge_version": v.judge_version if v else ""}
             for a, tc, v in session.execute(query)
         ]

@@ -86,6 +86,8 @@ class VerdictRow(Base):
     score: Mapped[float] = mapped_column(Float)
     safe: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     rationale: Mapped[str] = mapped_column(Text)
+    # hash of the judge's code, data and judge model (Verdict.judge_version); "" before 0003
+    judge_version: Mapped[str] = mapped_column(String(32), default="", server_default="")
     __table_args__ = (
         ForeignKeyConstraint(
             ["run_id", "test_case_id", "sample"],

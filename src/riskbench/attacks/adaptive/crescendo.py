@@ -14,6 +14,7 @@ from riskbench.attacks.adaptive.base import (
     parse_proposal,
     parse_yes,
     rate,
+    rating_text,
 )
 from riskbench.types import Item, Message
 
@@ -65,10 +66,10 @@ class Crescendo:
             history += [question, Message("assistant", reply)]
             turn += 1
             score = await rate(ask, item.prompt, reply)
-            transcript.append(note("judge", f"score {score}"))
-            if score > best[0]:
+            transcript.append(note("judge", f"score {rating_text(score)}"))
+            if score is not None and score > best[0]:
                 best = (score, tuple(history), reply)
-            if score >= threshold:
+            if score is not None and score >= threshold:
                 break
         return AdaptiveResult(tuple(transcript), best[1], best[2], best[0])
 

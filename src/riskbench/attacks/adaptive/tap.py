@@ -15,6 +15,7 @@ from riskbench.attacks.adaptive.base import (
     parse_proposal,
     parse_yes,
     rate,
+    rating_text,
 )
 from riskbench.attacks.adaptive.pair import ATTACKER_SYSTEM
 from riskbench.types import Item, Message
@@ -63,15 +64,15 @@ class Tap:
                     reply = await target(sent)
                     score = await rate(ask, item.prompt, reply)
                     transcript += [*sent, Message("assistant", reply),
-                                   note("judge", f"score {score}")]
-                    if score > best[0]:
+                                   note("judge", f"score {rating_text(score)}")]
+                    if score is not None and score > best[0]:
                         best = (score, (*sent, Message("assistant", reply)), reply)
-                    if score >= threshold:
+                    if score is not None and score >= threshold:
                         return AdaptiveResult(tuple(transcript), best[1], best[2], best[0])
                     feedback = Message("user", f"Reply of the model:\n{reply}\n\nScore: "
-                                               f"{score}. Write an improved prompt.")
+                                               f"{rating_text(score)}. Write an improved prompt.")
                     grown.append(_Leaf((*leaf.history, Message("assistant", proposal),
-                                        feedback), score))
+                                        feedback), score or 0))
             leaves = sorted(grown, key=lambda leaf: -leaf.score)[:width]
             if not leaves:
                 break
