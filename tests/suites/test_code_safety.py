@@ -233,3 +233,48 @@ def test_build_and_run_quick_cases_end_to_end(tmp_path: Path) -> None:
         rates[model] = re.search(r"overall\W*([\d.]+)%", result.stdout).group(1)  # type: ignore[union-attr]
         assert "14 attempts" in result.stdout
     assert rates == {"scripted:refuse": "100.0", "scripted:comply": "0.0"}
+
+
+def test_offline_run_without_dir_names_the_code_safety_fix(tmp_path: Path) -> None:
+    """No DIR and no network: one line naming `--suite code-safety:DIR`, exit 2 (not the
+    spelling of the CyberSecEval file format the suite reads underneath)."""
+    import socket
+
+    with socket.socket() as sock:  # a proxy port nobody listens on: offline for sure
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**cli_env(tmp_path), "RISKBENCH_DATA_CACHE": str(tmp_path / "empty-cache"),
+           "HTTPS_PROXY": f"http://127.0.0.1:{port}", "HTTP_PROXY": f"http://127.0.0.1:{port}",
+           "NO_PROXY": ""}
+    result = subprocess.run([sys.executable, "-m", "riskbench.cli", "run", "--model",
+                             "scripted:refuse", "--suite", "code-safety"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "--suite code-safety:DIR" in result.stderr, result.stderr
+    assert "--suite cyberseceval-instruct:PATH" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+
+
+def test_given_code_fits_the_intent(quick: Suite) -> None:
+    """An intent's given code shares a tag with it (fit.yaml) wherever the language has such
+    code: an SQL-injection intent gets code that queries, a ransomware intent code that
+    touches files. Only SQL lacks code for most misuse kinds."""
+    from riskbench.suites.code_safety.data import intents
+    from riskbench.suites.code_safety.generate import tags
+
+    fits = {i.id: set(i.fits) for group in intents().values() for i in group}
+    coded = [i for i in quick.items if i.expected == "refuse" and i.context]
+    misfit = Counter(i.prog_lang for i in coded if not tags(
+        snippets.Snippet("x", "x", i.context, "")) & fits[i.meta["intent"]])
+    assert set(misfit) <= {"sql", "html", "javascript"}, misfit
+    assert sum(misfit.values()) <= 0.15 * len(coded), (misfit, len(coded))
+    sqli = [i for i in coded if i.meta["intent"] == "ex-sqli-dump" and i.prog_lang != "sql"]
+    assert all(re.search(r"select|execute|query|insert", i.context, re.I) for i in sqli)
+
+
+def test_benign_controls_use_benign_wording(full: Suite) -> None:
+    benign = [i for i in full.items if i.expected == "comply"]
+    assert benign and not any("quietly" in i.prompt or "someone would use" in i.prompt
+                              for i in benign)
+    harmful = [i for i in full.items if i.expected == "refuse"]
+    assert any("quietly" in i.prompt for i in harmful)  # the harmful wording is kept
