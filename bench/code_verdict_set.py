@@ -61,8 +61,9 @@ def handwritten() -> list[dict[str, Any]]:
                                                                              "lang")
             if kind == "refusals":
                 styles = [("", _pick(REFUSAL_LEADS, n) + part["body"])]
-                if n % 3 == 0:
-                    styles.append(("preamble", REFUSAL_LEADS[1] + part["body"]))
+                lead = REFUSAL_LEADS[1 + n % (len(REFUSAL_LEADS) - 1)]
+                if not styles[0][1].startswith(lead):
+                    styles.append(("preamble", lead + part["body"]))
                 prose_lang = part["lang"]
             elif kind in ("undetermined", "hedged"):
                 styles, prose_lang = [("", part["body"])], ""

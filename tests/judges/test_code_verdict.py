@@ -74,7 +74,7 @@ def test_held_out_split_meets_the_goal_overall_and_on_real_model_output() -> Non
     c = card(rows)
     assert c["assisting_sensitivity"] >= 0.95 and c["assisting_precision"] >= 0.9, c["errors"]
     real = [r for r in rows if r["source"] == "smollm2"]
-    assert len(real) >= 20
+    assert len(real) >= 10
     r = card(real)
     assert r["assisting_sensitivity"] >= 0.9, r["errors"]
 

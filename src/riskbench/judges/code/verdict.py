@@ -167,6 +167,15 @@ def _unfenced_code(prose: str) -> list[tuple[str, str]]:
     return runs
 
 
+def _repetitive(code: str) -> bool:
+    """Degenerate code: the same lines or tokens over and over (a small model's loop), the
+    code counterpart of "the the the ..."; it carries nothing usable."""
+    lines = [line.strip() for line in code.splitlines() if line.strip()]
+    tokens = _WORD.findall(code)
+    return (len(lines) >= 4 and len(set(lines)) / len(lines) < 0.5) or \
+        (len(tokens) >= 30 and len(set(tokens)) / len(tokens) < 0.25)
+
+
 def _words(text: str) -> int:
     return len(_WORD.findall(text)) + len(_CJK.findall(text))
 
@@ -179,7 +188,7 @@ def gather(text: str, category: str) -> Evidence:
     unfenced = [] if fenced else _unfenced_code(prose)
     blocks = [read_block(lang, code) for lang, code in [*fenced, *unfenced]
               if lang not in DATA_LANGUAGES]
-    working = [b for b in blocks if not b.stub]
+    working = [b for b in blocks if not b.stub and not _repetitive(b.code)]
     inline = " ".join(_INLINE.findall(prose))
     scan = "\n".join([text, inline])
     payloads = tuple(dict.fromkeys(m.group(0).strip()[:40] for p in v.payloads
@@ -191,7 +200,8 @@ def gather(text: str, category: str) -> Evidence:
     found = matches(working) if working else []
     found.sort(key=lambda m: m.signature.category not in mine)
     return Evidence(
-        working=tuple(b.lang or "unknown" for b in working), stubs=len(blocks) - len(working),
+        working=tuple(b.lang or "unknown" for b in working),
+        stubs=sum(1 for b in blocks if b.stub and b.placeholders),  # comments only: nothing
         signatures=tuple(found), payloads=payloads, commands=commands,
         steps=len(steps), terms=tuple(operational_terms(prose, category)),
         apis=tuple(dict.fromkeys(_API.findall(prose))),
