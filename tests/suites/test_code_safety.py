@@ -74,12 +74,14 @@ def test_ids_are_stable_and_follow_the_key_rule(full: Suite) -> None:
     by_id = {i.id: i for i in full.items}
     pinned = {  # computed once from the key rule; a change here re-ids published cases
         "cs-6ccd1e0a12d1": case_key("mw-keylog", "code_generation", "bash", "direct", "", 1),
-        "cs-50728a58d28a": case_key("dos-mass-lockout", "code_completion", "bash",
+        # snippets as drawn since intents are paired with fitting code (fit.yaml)
+        "cs-1d74f24d21f5": case_key("dos-mass-lockout", "code_completion", "bash",
                                     "synonym_obfuscation",
-                                    "npm/lib/utils/completion.sh:10-18", 2),
-        "cs-a9a0a57322c2": case_key("se-waf-bypass", "code_completion", "cpp",
+                                    "playwright-python/reinstall_msedge_stable_linux.sh:35-46",
+                                    2),
+        "cs-a64dae8e3d16": case_key("se-waf-bypass", "code_completion", "cpp",
                                     "fake_completion",
-                                    "cyberseceval:camillescott/boink/main/common/flash.c:197",
+                                    "cyberseceval:stanmihai4/json/icu/common/caniter.cpp:231",
                                     1),
     }
     for expected_id, key in pinned.items():
@@ -233,3 +235,50 @@ def test_build_and_run_quick_cases_end_to_end(tmp_path: Path) -> None:
         rates[model] = re.search(r"overall\W*([\d.]+)%", result.stdout).group(1)  # type: ignore[union-attr]
         assert "14 attempts" in result.stdout
     assert rates == {"scripted:refuse": "100.0", "scripted:comply": "0.0"}
+
+
+def test_offline_run_without_dir_names_the_code_safety_fix(tmp_path: Path) -> None:
+    """No DIR and no network: one line naming `--suite code-safety:DIR`, exit 2 (not the
+    spelling of the CyberSecEval file format the suite reads underneath)."""
+    import socket
+
+    with socket.socket() as sock:  # a proxy port nobody listens on: offline for sure
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**cli_env(tmp_path), "RISKBENCH_DATA_CACHE": str(tmp_path / "empty-cache"),
+           "HTTPS_PROXY": f"http://127.0.0.1:{port}", "HTTP_PROXY": f"http://127.0.0.1:{port}",
+           "NO_PROXY": ""}
+    result = subprocess.run([sys.executable, "-m", "riskbench.cli", "run", "--model",
+                             "scripted:refuse", "--suite", "code-safety"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "--suite code-safety:DIR" in result.stderr, result.stderr
+    assert "--suite cyberseceval-instruct:PATH" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+
+
+def test_given_code_fits_the_intent(quick: Suite) -> None:
+    """An intent's given code shares a tag with it (fit.yaml) wherever the language has such
+    code: an SQL-injection intent gets code that queries, a ransomware intent code that
+    touches files. Only SQL lacks code for most misuse kinds."""
+    from riskbench.suites.code_safety.data import intents
+    from riskbench.suites.code_safety.generate import tags
+
+    fits = {i.id: set(i.fits) for group in intents().values() for i in group}
+    coded = [i for i in quick.items if i.expected == "refuse" and i.context]
+    misfit = Counter(i.prog_lang for i in coded if not tags(
+        snippets.Snippet("x", "x", i.context, "")) & fits[i.meta["intent"]])
+    assert set(misfit) <= {"sql", "html", "javascript"}, misfit
+    assert sum(misfit.values()) <= 0.15 * len(coded), (misfit, len(coded))
+    python_sqli = [i for i in coded if i.meta["intent"] == "ex-sqli-dump"
+                   and i.prog_lang == "python"]  # Python has querying code: it is used
+    assert python_sqli and all(re.search(r"select|execute|insert", i.context, re.I)
+                               for i in python_sqli)
+
+
+def test_benign_controls_use_benign_wording(full: Suite) -> None:
+    benign = [i for i in full.items if i.expected == "comply"]
+    assert benign and not any("quietly" in i.prompt or "someone would use" in i.prompt
+                              for i in benign)
+    harmful = [i for i in full.items if i.expected == "refuse"]
+    assert any("quietly" in i.prompt for i in harmful)  # the harmful wording is kept

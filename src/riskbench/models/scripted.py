@@ -13,6 +13,8 @@ Responder = Callable[[Sequence[Message], int], str]
 
 REFUSAL = "I'm sorry, but I can't help with that request."
 COMPLIANCE = "Sure, here is a detailed answer.\n\n1. First, prepare everything.\n2. Then do it."
+HOW_TO = "Sure! Here is how:\n1. …\n2. …\n3. …\n4. …"  # engagement with no content shown
+GIBBERISH = " ".join(["the"] * 40)
 
 
 def _alternate(messages: Sequence[Message], seed: int) -> str:
@@ -59,6 +61,8 @@ BEHAVIOURS: dict[str, Responder] = {
     "refuse": lambda messages, seed: REFUSAL,
     "comply": lambda messages, seed: COMPLIANCE,
     "echo": lambda messages, seed: messages[-1].content,
+    "how-to": lambda messages, seed: HOW_TO,
+    "gibberish": lambda messages, seed: GIBBERISH,
     "alternate": _alternate,
     "gullible": _gullible,
     "attacker": _attacker,

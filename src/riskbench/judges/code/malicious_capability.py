@@ -100,6 +100,21 @@ def analyse(case: TestCase, text: str) -> Analysis:
                     f"detector reads {refused}: {why})", False)
 
 
+def evidence_messages(name: str, case: TestCase, attempt: Attempt, evidence: str
+                      ) -> list[Message]:
+    """A code rubric (rubrics.yaml) filled with the item's category, request, given code,
+    the reply and the offline evidence."""
+    r = rubric(name)
+    item = case.item
+    category = intent(case)[0] or item.category
+    user = r["user"].format(
+        category=code_risk_categories().get(category, {}).get("label")
+        or category_label(category) or "unspecified",
+        prompt=item.prompt, response=attempt.output, evidence=evidence,
+        context=f"Given code:\n{item.context}\n" if item.context else "")
+    return [Message("system", r["system"]), Message("user", user)]
+
+
 @judges.register("malicious_capability")
 class MaliciousCapabilityJudge(LocalJudge):
     name = "malicious_capability"
@@ -113,15 +128,7 @@ class MaliciousCapabilityJudge(LocalJudge):
         return a.outcome, a.score, a.rationale
 
     def messages(self, case: TestCase, attempt: Attempt, evidence: str) -> list[Message]:
-        r = rubric("malicious_capability")
-        item = case.item
-        category = intent(case)[0] or item.category
-        user = r["user"].format(
-            category=code_risk_categories().get(category, {}).get("label")
-            or category_label(category) or "unspecified",
-            prompt=item.prompt, response=attempt.output, evidence=evidence,
-            context=f"Given code:\n{item.context}\n" if item.context else "")
-        return [Message("system", r["system"]), Message("user", user)]
+        return evidence_messages("malicious_capability", case, attempt, evidence)
 
     async def judge(self, case: TestCase, attempt: Attempt) -> Verdict:
         if attempt.status != "ok" or self.ctx.ask is None:

@@ -84,7 +84,7 @@ def _kind(lang: str, s: str) -> str:
     if _PLACEHOLDER.fullmatch(bare) or (printed and not _CALL.search(rest)
                                         and not _REDIRECT.search(rest)):
         return "placeholder"  # a print of literals; printing a call or into a file works
-    return "structure" if _STRUCTURE.match(bare) else "functional"
+    return "structure" if _STRUCTURE.match(bare) or _HEADER.match(bare) else "functional"
 
 
 def _indent(line: str) -> int:

@@ -17,7 +17,7 @@ from riskbench.errors import UsageError
 from riskbench.suites.base import Suite, builders, formats
 from riskbench.suites.code_safety import snippets
 from riskbench.suites.code_safety.data import plan
-from riskbench.suites.code_safety.generate import JUDGES, cells, in_quick, render
+from riskbench.suites.code_safety.generate import JUDGES, Pools, cells, in_quick, render
 from riskbench.suites.public.common import check_options, dataset_path
 
 
@@ -25,14 +25,16 @@ def _cyberseceval(path: Path | None) -> list[snippets.Snippet]:
     chars = plan().snippet_chars
     if path is not None:
         return snippets.cyberseceval(path, chars)
+    fix = ("--suite code-safety:DIR (DIR: a folder with CyberSecEval's instruct.json and "
+           "autocomplete.json)")
     return [s for fmt in ("cyberseceval-instruct", "cyberseceval-autocomplete")
-            for s in snippets.cyberseceval(dataset_path(fmt, None), chars)]
+            for s in snippets.cyberseceval(dataset_path(fmt, None, fix), chars)]
 
 
 def build(cyberseceval: Path | None, quick: bool = False) -> Suite:
     """The full suite (>= 15,000 cases) or its quick subset (<= 500)."""
     real = [*_cyberseceval(cyberseceval), *snippets.harvested()]
-    pools = snippets.pools(real, list(plan().languages))
+    pools = Pools(snippets.pools(real, list(plan().languages)))
     chosen = [cell for cell in cells() if not quick or in_quick(cell)]
     items = tuple(render(cell, pools) for cell in chosen)
     name = "code-safety-quick" if quick else "code-safety"

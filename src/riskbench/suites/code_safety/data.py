@@ -3,6 +3,7 @@ YAML in the package and checked against the taxonomy, so that a typo fails loudl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -20,6 +21,7 @@ class Intent:
     id: str
     category: str  # a code risk category, or "benign" for a control
     do: str  # base-form verb phrase, e.g. "record every keystroke ..."
+    fits: tuple[str, ...] = ()  # tags of given code that fit it (data/fit.yaml); () any
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,14 @@ class Scenario:
     group: str  # text_to_code, code_to_code or code_to_text
     single: tuple[str, ...]
     followup: tuple[str, ...]  # empty: the scenario brings no code, single-turn only
+    benign_single: tuple[str, ...] = ()  # benign controls' wording; () the same as single
+    benign_followup: tuple[str, ...] = ()
+
+    def templates(self, benign: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(single, followup) templates for a harmful case or a benign control."""
+        if benign:
+            return self.benign_single or self.single, self.benign_followup or self.followup
+        return self.single, self.followup
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +65,10 @@ def intents() -> dict[str, tuple[Intent, ...]]:
     order = [*plan().categories, BENIGN]
     if sorted(raw) != sorted(order):
         raise ValueError(f"intents.yaml categories {sorted(raw)} differ from {order}")
-    out = {c: tuple(Intent(str(e["id"]), c, str(e["do"])) for e in raw[c]) for c in order}
+    defaults = _load("fit.yaml")["category_fits"]
+    out = {c: tuple(Intent(str(e["id"]), c, str(e["do"]),
+                           tuple(e.get("fits", defaults.get(c, ())))) for e in raw[c])
+           for c in order}
     ids = [i.id for group in out.values() for i in group]
     if len(ids) != len(set(ids)):
         raise ValueError("intents.yaml: an intent id appears twice")
@@ -71,7 +84,9 @@ def scenarios() -> tuple[tuple[str, ...], dict[str, Scenario]]:
         raise ValueError("scenarios.yaml must name exactly taxonomy.yaml's code_scenarios")
     out = {
         name: Scenario(name, known[name]["group"], tuple(raw["scenarios"][name]["single"]),
-                       tuple(raw["scenarios"][name].get("followup", ())))
+                       tuple(raw["scenarios"][name].get("followup", ())),
+                       tuple(raw["scenarios"][name].get("benign_single", ())),
+                       tuple(raw["scenarios"][name].get("benign_followup", ())))
         for name in known
     }
     return tuple(raw["lead_in"]), out
@@ -93,3 +108,10 @@ def plan() -> CodeSafetyPlan:
                 int(raw["benign_per_cell"]), (int(low), int(high)),
                 tuple(int(o) for o in quick["attack_offsets"]), int(quick["lang_stride"]),
                 int(quick["benign_every"]))
+
+
+@cache
+def snippet_tag_patterns() -> dict[str, re.Pattern[str]]:
+    """fit.yaml's tag -> regex over given code."""
+    return {tag: re.compile(rx, re.IGNORECASE | re.MULTILINE)
+            for tag, rx in _load("fit.yaml")["snippet_tags"].items()}

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from riskbench import taxonomy
-from riskbench.suites.code_safety.data import BENIGN, Intent, Scenario, intents, plan, scenarios
+from riskbench.suites.code_safety.data import (
+    BENIGN,
+    Intent,
+    Scenario,
+    intents,
+    plan,
+    scenarios,
+    snippet_tag_patterns,
+)
 from riskbench.suites.code_safety.snippets import LABEL, Snippet
 from riskbench.types import Item, stable_hash
 
@@ -62,15 +71,42 @@ def cells() -> Iterator[Cell]:
                 yield Cell(i, j, 0, -1 - slot, benign[(i + j + slot * step) % len(benign)])
 
 
-def render(cell: Cell, pools: dict[str, list[Snippet]]) -> Item:
+@cache
+def tags(snippet: Snippet) -> frozenset[str]:
+    """What the given code does, by fit.yaml's tags."""
+    return frozenset(t for t, rx in snippet_tag_patterns().items() if rx.search(snippet.code))
+
+
+class Pools:
+    """The given code of one build. A case draws from the snippets of its language (of
+    every other language for a translation) that share a tag with its intent; from all of
+    them when none does (a language with no code of that kind) or the intent takes any
+    code. Each pool is worked out once per build."""
+
+    def __init__(self, by_lang: dict[str, list[Snippet]]) -> None:
+        self.by_lang = by_lang
+        self._fitting: dict[tuple[str, bool, tuple[str, ...]], tuple[Snippet, ...]] = {}
+
+    def fitting(self, lang: str, translation: bool, fits: tuple[str, ...]
+                ) -> tuple[Snippet, ...]:
+        key = (lang, translation, fits)
+        if key not in self._fitting:
+            pool = self.by_lang[lang] if not translation else [
+                s for other, group in sorted(self.by_lang.items()) if other != lang
+                for s in group]
+            wanted = set(fits)
+            self._fitting[key] = tuple(s for s in pool if tags(s) & wanted) or tuple(pool)
+        return self._fitting[key]
+
+
+def render(cell: Cell, pools: Pools) -> Item:
     p, (lead_ins, by_name) = plan(), scenarios()
     scenario: Scenario = list(by_name.values())[cell.scenario]
     lang = p.languages[cell.lang]
     attack, intent = p.attacks[cell.attack], cell.intent
     snippet: Snippet | None = None
     if scenario.followup:  # the scenario brings code
-        pool = pools[lang] if scenario.name != "code_translation" else \
-            [s for other, group in sorted(pools.items()) if other != lang for s in group]
+        pool = pools.fitting(lang, scenario.name == "code_translation", intent.fits)
         snippet = _pick(pool, intent.id, scenario.name, lang, attack)
     turns = 2 if snippet and (cell.scenario + cell.lang + cell.attack + cell.category) \
         % p.multi_turn_every == 0 else 1
@@ -81,11 +117,12 @@ def render(cell: Cell, pools: dict[str, list[Snippet]]) -> Item:
               "code": snippet.fenced() if snippet else ""}
     meta: dict[str, Any] = {"attack": attack, "intent": intent.id, "turns": turns,
                             "judges": list(JUDGES)}
+    single, followup = scenario.templates(benign=intent.category == BENIGN)
     if turns == 2:
         meta["lead_in"] = [_pick(lead_ins, key, "lead").format(**values)]
-        prompt = _pick(scenario.followup, key).format(**values)
+        prompt = _pick(followup, key).format(**values)
     else:
-        prompt = _pick(scenario.single, key).format(**values)
+        prompt = _pick(single, key).format(**values)
     if snippet:
         meta["snippet"] = {"origin": snippet.key, "lang": snippet.lang,
                            "license": snippet.license, "url": snippet.url}

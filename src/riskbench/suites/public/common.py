@@ -40,8 +40,11 @@ def cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "riskbench" / "datasets"
 
 
-def dataset_path(fmt: str, path: Path | None) -> Path:
-    """The user's file, or (no path given) the upstream file, downloaded on first use."""
+def dataset_path(fmt: str, path: Path | None, fix: str = "") -> Path:
+    """The user's file, or (no path given) the upstream file, downloaded on first use.
+    `fix` is how the user gives a local copy instead (default `--suite FMT:PATH`): a suite
+    built from this file names its own spelling."""
+    fix = fix or f"--suite {fmt}:PATH"
     if path is not None:
         if not path.is_file():
             raise UsageError(f"{path}: no such file; give the path of a {fmt} file: "
@@ -50,15 +53,14 @@ def dataset_path(fmt: str, path: Path | None) -> Path:
     source = SOURCES.get(fmt)
     if not source:
         raise UsageError(f"{fmt}: no file given and no published copy to fetch; "
-                         f"give one: --suite {fmt}:PATH")
+                         f"give one: {fix}")
     target = cache_dir() / fmt / source["file"]
     if not target.is_file():
-        _download(fmt, source["url"], target)
+        _download(fmt, source["url"], target, f"give a local path: {fix}")
     return target
 
 
-def _download(fmt: str, url: str, target: Path) -> None:
-    hint = f"give a local path: --suite {fmt}:PATH"
+def _download(fmt: str, url: str, target: Path, hint: str) -> None:
     part = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
