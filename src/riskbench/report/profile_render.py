@@ -4,47 +4,13 @@ written atomically."""
 from __future__ import annotations
 
 import json
-import math
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from riskbench.atomic import write_atomic
 from riskbench.report.format import percent_ci
-
-
-def radar_chart(axes: list[tuple[str, float]], title: str = "Safety profile") -> str:
-    """Safety rate per mode on spokes from 0 % (centre) to 100 % (rim)."""
-    width, height, radius = 560, 360, 120  # wide enough for the side labels
-    cx, cy = width / 2, height / 2
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}'
-             "</title>"]
-    count = max(len(axes), 1)
-
-    def point(i: int, fraction: float) -> tuple[float, float]:
-        angle = -math.pi / 2 + 2 * math.pi * i / count
-        return (cx + radius * fraction * math.cos(angle),
-                cy + radius * fraction * math.sin(angle))
-
-    for ring in (0.25, 0.5, 0.75, 1.0):
-        ring_points = " ".join(f"{x:.1f},{y:.1f}" for x, y in
-                               (point(i, ring) for i in range(count)))
-        parts.append(f'<polygon points="{ring_points}" fill="none" stroke="#ddd"/>')
-    for i, (label, value) in enumerate(axes):
-        x, y = point(i, 1.0)
-        lx, ly = point(i, 1.22)
-        anchor = "middle" if abs(lx - cx) < 10 else "start" if lx > cx else "end"
-        parts.append(f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" '
-                     f'stroke="#bbb"/><text x="{lx:.1f}" y="{ly:.1f}" font-size="12" '
-                     f'text-anchor="{anchor}">{escape(label)} {100 * value:.0f}%</text>')
-    if axes:
-        shape = " ".join(f"{x:.1f},{y:.1f}" for x, y in
-                         (point(i, v) for i, (_, v) in enumerate(axes)))
-        parts.append(f'<polygon class="profile" points="{shape}" fill="#1565c0" '
-                     'fill-opacity="0.25" stroke="#1565c0" stroke-width="2"/>')
-    parts.append("</svg>")
-    return "".join(parts)
+from riskbench.report.svg import radar as radar_chart
 
 
 def _pct(rate: dict[str, Any] | None) -> str:

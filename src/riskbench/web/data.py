@@ -165,10 +165,12 @@ def model_detail(engine: Engine, model_id: str) -> dict[str, Any]:
         raise not_found(f"no model {model_id!r} in the registry") from None
     specs = {info.id, *info.specs}
     titles = _domain_titles()
+    mine = [s for s in monitor.load_scores(engine) if s.model == info.id]
     return {
         "model": plain(info),
+        "illustrative": monitor.illustrative(mine),
         "scores": [plain(s) | {"domain_title": titles.get(s.domain, s.domain)}
-                   for s in monitor.load_scores(engine) if s.model == info.id],
+                   for s in mine],
         "runs": [r for r in runs(engine) if r["config"]["model"] in specs],
     }
 
@@ -196,6 +198,7 @@ def domain_detail(engine: Engine, name: str, by: str = "family") -> dict[str, An
         "scores": [plain(s) | {"model_name": registry[s.model].name
                                if s.model in registry else s.model} for s in found],
         "frontier": monitor.frontier(scored),
+        "illustrative": monitor.illustrative(found),
         "cumulative_max_risk": [plain(p) for p in series],
         "growth_365d": plain(monitor.growth(series, 365)) if series else None,
         "trends_by": by,
