@@ -3,10 +3,9 @@
 
 from pathlib import Path
 
-from riskbench.pipeline.compliance import evaluate_compliance
-
 from riskbench import pipeline
 from riskbench.metrics import min_n
+from riskbench.pipeline.compliance import evaluate_compliance
 from riskbench.types import RunConfig
 
 

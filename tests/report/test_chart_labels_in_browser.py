@@ -76,12 +76,12 @@ def test_monitor_report_labels_do_not_overlap(example: tuple[str, Path]) -> None
             ".length")
         browser.close()
     labels = {b[1] for b in boxes}
-    assert CLOSE <= labels  # the close models are all labelled ...
+    assert labels >= CLOSE  # the close models are all labelled ...
     assert _overlaps(boxes) == []  # ... and no two labels of one chart overlap
     assert "ILLUSTRATIVE" in banner
     assert cyber_timeline_dates > 2 + 3  # y ticks plus more than two date ticks
     cyber_scatter_y = ticks[:ticks.index("30")]  # y ticks come first, then x from 30
-    assert cyber_scatter_y == ["40", "50", "60", "70", "80", "90", "100"]  # S runs 44-93
+    assert cyber_scatter_y == ["40", "60", "80", "100"]  # S runs 44-93: not from 0
 
 
 def test_dashboard_frontier_labels_do_not_overlap(example: tuple[str, Path]) -> None:

@@ -16,8 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, literal, select
 
-from riskbench.metrics.predicates import (BLOCKED, COMPLIED, FAILED, OK, counted, refused,
-                                          safe)
+from riskbench.metrics.predicates import BLOCKED, COMPLIED, FAILED, OK, counted, refused, safe
 from riskbench.metrics.stats import grade_or_insufficient, newcombe_difference, secure_at_k, wilson
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
 from riskbench.types import Score

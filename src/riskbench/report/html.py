@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskbench.report import images
-from riskbench.report import svg
+from riskbench.report import images, svg
 from riskbench.report.templating import environment
 
 _env = environment("riskbench.report")

@@ -215,8 +215,8 @@ def write_monitor_report(models: Sequence[ModelInfo], scores: Sequence[DomainSco
     write_atomic(paths["benchmarks"], benchmarks_csv(data, scores))
     write_atomic(paths["cummax"], cummax_csv(data))
     for d in data["domains"]:
-        for kind, svg in d["charts"].items():
+        for kind, chart in d["charts"].items():
             path = out_dir / f"{d['name']}_{kind}.svg"
-            write_atomic(path, svg)
+            write_atomic(path, chart)
             paths[f"{d['name']}_{kind}"] = path
     return paths

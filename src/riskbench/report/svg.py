@@ -70,7 +70,7 @@ def nice_axis(values: Sequence[float], bounds: tuple[float, float] = (0.0, 100.0
     step = nice_step((high - low) / count)
     low = max(bounds[0], math.floor(low / step + 1e-9) * step)
     high = min(bounds[1], math.ceil(high / step - 1e-9) * step)
-    ticks = [low + i * step for i in range(int(round((high - low) / step)) + 1)]
+    ticks = [low + i * step for i in range(round((high - low) / step) + 1)]
     return low, high, ticks
 
 
