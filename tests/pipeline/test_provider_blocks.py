@@ -64,7 +64,14 @@ def test_chat_content_filter_blocks_count_as_refusals(tmp_path: Path,
     # the dashboard shows the same column and total
     with TestClient(create_app(db, "t" * 32)) as client:
         page = client.get(f"/run/{result.run.id}").text
+        auth = {"Authorization": "Bearer " + "t" * 32}
+        blocked = client.get(f"/api/runs/{result.run.id}/attempts?only=blocked&limit=500",
+                             headers=auth).json()["attempts"]
+        errors = client.get(f"/api/runs/{result.run.id}/attempts?only=errors",
+                            headers=auth).json()["attempts"]
     assert "<th>blocked by provider</th>" in page and "84 blocked by the provider" in page
+    assert len(blocked) == 84 and {a["status"] for a in blocked} == {"blocked"}
+    assert errors == []
 
 
 def test_http_400_content_policy_blocks_only_what_it_blocks(tmp_path: Path,

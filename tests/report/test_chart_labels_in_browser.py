@@ -17,7 +17,7 @@ from riskbench import store
 from riskbench.metrics.monitor_config import load_config
 from riskbench.pipeline import monitor
 from riskbench.report.monitor import write_monitor_report
-from riskbench.report.svg import date_axis, nice_axis
+from riskbench.report.svg import date_axis, nice_axis, place_labels
 from riskbench.web.app import create_app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -119,3 +119,22 @@ def test_axes_fit_the_data_on_nice_ticks() -> None:
                  [date(2023, 3, 1), date(2025, 12, 1)]):
         _, _, dates = date_axis(days)
         assert 3 <= len(dates) <= 7, dates
+
+
+def test_a_crowd_of_labels_never_overlaps() -> None:
+    """Forty models on nearly one spot: every label that is drawn has a box of its own
+    (estimated as the kit does); the ones with no room are left to their tooltips."""
+    from riskbench.report.svg import FONT, text_width
+
+    anchors = [(300 + i % 3, 200 + i % 4, f"model-{i:02d}-with-a-long-name") for i in range(40)]
+    spots = place_labels(anchors)
+    boxes = []
+    for (_, _, text), spot in zip(anchors, spots, strict=True):
+        if spot is None:
+            continue
+        x, y, side, _ = spot
+        width = text_width(text)
+        x0 = x if side == "start" else x - width
+        boxes.append([0, text, x0, y - FONT, x0 + width, y + 0.3 * FONT])
+    assert len(boxes) >= 20
+    assert _overlaps(boxes) == []

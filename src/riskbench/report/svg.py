@@ -107,11 +107,13 @@ def _overlaps(a: Box, b: Box) -> bool:
 
 def place_labels(anchors: Sequence[tuple[float, float, str]], size: float = FONT,
                  area: Box = (LEFT + 2, TOP, W - RIGHT + 8, H - BOTTOM), radius: float = 5
-                 ) -> list[tuple[float, float, str, bool]]:
+                 ) -> list[tuple[float, float, str, bool] | None]:
     """(x, baseline y, text-anchor, leader?) per anchor (x, y, text), in input order.
     Labels go to the right of their point (left when they would leave `area`); in order
     of y, each takes the nearest position, stepping half a line up or down and trying
-    both sides, whose box overlaps no label placed before and no point."""
+    both sides, whose box overlaps no label placed before and no point. A label with no
+    free place within ten lines is left out (None): its point keeps the name as a
+    tooltip, and no label is ever drawn over another."""
     boxes: list[Box] = [(x - radius, y - radius, x + radius, y + radius)
                         for x, y, _ in anchors]
     placed: list[Box] = []
@@ -120,37 +122,32 @@ def place_labels(anchors: Sequence[tuple[float, float, str]], size: float = FONT
     for i in order:
         x, y, text = anchors[i]
         width = text_width(text, size) + 2
-        own = boxes[i]
-        choice = None
-        for k in range(0, 41):
-            dy = (k + 1) // 2 * size * 0.5 * (1 if k % 2 else -1) if k else 0.0
+        for k in range(41):
+            dy = (k + 1) // 2 * size * 0.5 * (1 if k % 2 else -1)
             base = y - 6 + dy
             if not area[1] + size <= base <= area[3] + size * 0.3:
                 continue
             for side in ("start", "end"):
                 x0 = x + radius + 2 if side == "start" else x - radius - 2 - width
                 box = (x0, base - size, x0 + width, base + size * 0.3 + 1)
-                if x0 < area[0] or x0 + width > area[2]:
+                if x0 < area[0] or x0 + width > area[2] \
+                        or any(_overlaps(box, b) for b in placed) \
+                        or any(_overlaps(box, b) for n, b in enumerate(boxes) if n != i):
                     continue
-                if any(_overlaps(box, b) for b in placed) or \
-                        any(_overlaps(box, b) for b in boxes if b is not own):
-                    continue
-                choice = (x0 if side == "start" else x0 + width, base, side, abs(dy) > size)
+                out[i] = (x0 if side == "start" else x0 + width, base, side, abs(dy) > size)
                 placed.append(box)
                 break
-            if choice:
+            if out[i] is not None:
                 break
-        if choice is None:  # nowhere free: keep it at its point
-            choice = (x + radius + 2, y - 6, "start", False)
-            placed.append((x, y - 6 - size, x + width, y - 6 + size * 0.3))
-        out[i] = choice
-    return [o for o in out if o is not None]
+    return out
 
 
 def _labels(anchors: Sequence[tuple[float, float, str]], size: float = FONT) -> list[str]:
     parts = []
-    for (x, y, text), (lx, ly, side, leader) in zip(anchors, place_labels(anchors, size),
-                                                    strict=True):
+    for (x, y, text), spot in zip(anchors, place_labels(anchors, size), strict=True):
+        if spot is None:
+            continue
+        lx, ly, side, leader = spot
         if leader:
             tx = lx - 1 if side == "start" else lx + 1
             parts.append(f'<line class="leader" x1="{x:.1f}" y1="{y:.1f}" x2="{tx:.1f}" '

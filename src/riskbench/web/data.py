@@ -17,7 +17,7 @@ from riskbench.errors import UsageError
 from riskbench.images import image_refs
 from riskbench.metrics import monitor_scores as monitor
 from riskbench.metrics.monitor_config import load_config
-from riskbench.metrics.predicates import HARMFUL_UNSAFE, OK, OVER_REFUSED
+from riskbench.metrics.predicates import BLOCKED, FAILED, HARMFUL_UNSAFE, OK, OVER_REFUSED
 from riskbench.report import content
 from riskbench.report.images import png_bytes
 from riskbench.store.schema import AttemptRow
@@ -34,6 +34,7 @@ class Only(StrEnum):
     all = "all"
     unsafe = "unsafe"
     over_refusal = "over_refusal"
+    blocked = "blocked"  # declined by the provider (counted as refusals)
     errors = "errors"
 
 
@@ -80,7 +81,8 @@ def _filter(only: Only) -> Any:
         Only.all: None,
         Only.unsafe: OK & HARMFUL_UNSAFE,
         Only.over_refusal: OK & OVER_REFUSED,
-        Only.errors: ~OK,
+        Only.blocked: BLOCKED,
+        Only.errors: FAILED,
     }[only]
 
 
