@@ -72,6 +72,8 @@ def test_chat_content_filter_blocks_count_as_refusals(tmp_path: Path,
     assert "<th>blocked by provider</th>" in page and "84 blocked by the provider" in page
     assert len(blocked) == 84 and {a["status"] for a in blocked} == {"blocked"}
     assert errors == []
+    listed = next(r for r in store.list_runs(store.connect(db)) if r["id"] == result.run.id)
+    assert (listed["errors"], listed["blocked"]) == (0, 84)
 
 
 def test_http_400_content_policy_blocks_only_what_it_blocks(tmp_path: Path,

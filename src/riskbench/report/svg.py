@@ -317,7 +317,7 @@ def _time_plane(days: Sequence[date], values: Sequence[float]
     return plane, [(d.toordinal(), text) for d, text in dticks], yt, last
 
 
-def _steps(plane: Plane, cummax: Sequence[Dated], last: date) -> str:
+def _steps(plane: Plane, cummax: Sequence[Dated], last: date, colour: str = RED) -> str:
     """The running maximum as a step line to the right edge."""
     steps: list[str] = []
     ordered = sorted(cummax)
@@ -328,7 +328,8 @@ def _steps(plane: Plane, cummax: Sequence[Dated], last: date) -> str:
         steps.append(f"{x:.1f},{plane.sy(value):.1f}")
     steps.append(f"{plane.sx(last.toordinal()):.1f},{plane.sy(ordered[-1][1]):.1f}")
     leaders = ", ".join(dict.fromkeys(leader for _, _, leader in ordered))
-    return (f'<polyline class="cummax" points="{" ".join(steps)}" fill="none" stroke="{RED}" '
+    return (f'<polyline class="cummax" points="{" ".join(steps)}" fill="none" '
+            f'stroke="{colour}" '
             f'stroke-width="2"><title>running maximum of R; leaders: {escape(leaders)}'
             "</title></polyline>")
 
@@ -367,7 +368,8 @@ def family_lines(families: Mapping[str, Sequence[Dated]], title: str,
         return _empty(parts, "no dated scores")
     plane, xt, yt, last = _time_plane([d for d, _, _ in dated], [v for _, v, _ in dated])
     parts += _grid(plane, xt, yt)
-    legend: list[tuple[str, str, str]] = [(RED, "running max of R", "line")] if cummax \
+    # the step line in black: the family palette holds a red of its own
+    legend: list[tuple[str, str, str]] = [("#222", "running max of R", "line")] if cummax \
         else []
     for i, (family, series) in enumerate(kept.items()):
         colour = PALETTE[i % len(PALETTE)]
@@ -383,7 +385,7 @@ def family_lines(families: Mapping[str, Sequence[Dated]], title: str,
                          f'cy="{plane.sy(v):.1f}" r="4" fill="{colour}"><title>'
                          f"{escape(model)} ({escape(family)}), {d}: {v:.1f}</title></circle>")
     if cummax:
-        parts.append(_steps(plane, cummax, last))
+        parts.append(_steps(plane, cummax, last, "#222"))
     parts.append(_legend(legend[:20]))
     parts.append("</svg>")
     return "".join(parts)
