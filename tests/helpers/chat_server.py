@@ -9,6 +9,8 @@ The requested model name picks the behaviour, so one server serves every test:
   hang                         never answers within a test's time-out
   filtered                     finish_reason content_filter
   badrequest                   HTTP 400
+  policy-bomb                  HTTP 400 content_policy_violation for prompts naming a
+                               bomb (as OpenAI answers a flagged prompt), else complies
   judge-*                      fixed judge-model answers (see JUDGE_ANSWERS)
   judge-image                  a vision judge: 'unsafe' when the first image part is a
                                red picture, 'safe' otherwise
@@ -169,6 +171,10 @@ def make_app() -> FastAPI:
             return reply("", "content_filter")
         if model == "badrequest":
             return JSONResponse({"error": {"message": "bad request"}}, 400)
+        if model == "policy-bomb" and "bomb" in last:
+            return JSONResponse({"error": {"code": "content_policy_violation", "message":
+                                           "Your request was rejected by our safety system"}},
+                                400)
         system = next((m["content"] for m in body["messages"] if m["role"] == "system"),
                       "no system message")
         texts = {"refuse": REFUSAL, "comply": COMPLIANCE, "xss": XSS, "echo": last,

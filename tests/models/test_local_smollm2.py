@@ -21,7 +21,7 @@ def test_riskbench_run_on_local_smollm2(tmp_path: Path) -> None:
     report_json = next((tmp_path / "reports").glob("*/report.json"))
     report = json.loads(report_json.read_text())
     assert report["run"]["config"]["model"] == "local:smollm2"
-    assert report["counts"] == {"attempts": 12, "errors": 0}
+    assert report["counts"] == {"attempts": 12, "errors": 0, "blocked": 0}
     outputs = [e["output"] for kind in ("unsafe", "over_refusal") for e in
                report["examples"][kind]]
     assert all(isinstance(o, str) for o in outputs)

@@ -24,7 +24,7 @@ def test_run_resume_and_report_on_postgres(pg_url: str, tmp_path: Path) -> None:
     config = RunConfig(model="scripted:alternate", attacks=("direct", "roleplay"), k=3,
                        limit=10)
     first = evaluate(config, options)
-    assert first.scores.counts == {"attempts": 60, "errors": 0}
+    assert first.scores.counts == {"attempts": 60, "errors": 0, "blocked": 0}
     engine = store.connect(pg_url)
     # forget a third of the attempts, as a kill would, then resume
     with engine.begin() as conn:

@@ -32,6 +32,9 @@ def compliance(
         show_default=False)] = None,
     list_frameworks: Annotated[bool, typer.Option(
         "--list", help="List the frameworks and stop.")] = False,
+    exclude_blocked: Annotated[bool, typer.Option(
+        "--exclude-blocked", help="Leave provider blocks out of the rates (model-only "
+        "figures); by default a block counts as a refusal.")] = False,
 ) -> None:
     """A clause-by-clause compliance table of stored runs against a regulatory framework:
     evidence, measured rate with its interval, threshold, pass / fail / not covered."""
@@ -47,7 +50,7 @@ def compliance(
     if latest and run_ids:
         raise UsageError("give run ids or --latest, not both")
     ids = ["latest"] if latest else list(run_ids or [])
-    table = api.evaluate_compliance(framework, ids, db, judge)
+    table = api.evaluate_compliance(framework, ids, db, judge, exclude_blocked)
     folder = out_dir or Path("reports") / (table.runs[0]["id"] if len(table.runs) == 1
                                            else "compliance")
     paths = api.write_compliance(table, folder)

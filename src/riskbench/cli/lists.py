@@ -23,12 +23,13 @@ def runs(db: DbOpt = None, limit: int = 50) -> None:
     from riskbench import store
 
     table = Table()
-    for name in ("run", "status", "model", "suite", "k", "attempts", "errors", "created"):
+    for name in ("run", "status", "model", "suite", "k", "attempts", "errors", "blocked",
+                 "created"):
         table.add_column(name)
     for r in store.list_runs(store.connect(db), limit):
         table.add_row(r["id"], r["status"], r["config"]["model"], r["config"]["suite"],
                       str(r["config"]["k"]), f"{r['attempts']}/{r['expected_attempts']}",
-                      str(r["errors"]), r["created_at"])
+                      str(r["errors"]), str(r["blocked"]), r["created_at"])
     out.print(table)
 
 

@@ -70,7 +70,8 @@ def _print_summary(result: pipeline.RunResult) -> None:
             out.print(_group_table(rows, title, k))
     counts = scores.counts
     out.print(f"{counts['attempts']} attempts ({result.new_attempts} new), "
-              f"{counts['errors']} errored. Reports:")
+              f"{counts['errors']} errored, {counts.get('blocked', 0)} blocked by the provider"
+              f"{' (excluded)' if result.scores.exclude_blocked else ''}. Reports:")
     for kind, path in result.reports.items():
         out.print(f"  {kind:8} {path}")
 
@@ -106,6 +107,9 @@ def run(
                        "(default reports/<run-id>).")] = None,
     tier: Annotated[str, typer.Option(help="public (harmful outputs withheld) or "
                     "restricted.")] = "restricted",
+    exclude_blocked: Annotated[bool, typer.Option(
+        "--exclude-blocked", help="Leave provider blocks (content-policy refusals) out of "
+        "the rates, for model-only figures; they are still counted.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, do not call.")] = False,
     resume: Annotated[str | None, typer.Option(help="Finish a stored run: its id or "
                       "'latest'.", show_default=False)] = None,
@@ -124,7 +128,7 @@ def run(
     options = pipeline.RunOptions(
         db_url=db, concurrency=concurrency, requests_per_minute=rpm, timeout_s=timeout,
         retries=retries, use_cache=not no_cache, report_dir=out_dir, tier=tier_(tier),
-        retry_errors=retry_errors,
+        retry_errors=retry_errors, exclude_blocked=exclude_blocked,
     )
     from riskbench.cli.progress import RichProgress
 
@@ -198,12 +202,16 @@ def report(
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out")] = None,
     tier: str = "restricted",
+    exclude_blocked: Annotated[bool, typer.Option(
+        "--exclude-blocked", help="Leave provider blocks (content-policy refusals) out of "
+        "the rates, for model-only figures; they are still counted.")] = False,
 ) -> None:
     """Write a run's reports again, from the store alone."""
     if not run_id and not latest:
         raise UsageError("give a run id or --latest (`riskbench runs` lists the runs)")
     result = pipeline.write_run_reports(
-        run_id or "latest", pipeline.RunOptions(db_url=db, report_dir=out_dir, tier=tier_(tier))
+        run_id or "latest", pipeline.RunOptions(db_url=db, report_dir=out_dir, tier=tier_(tier),
+                                          exclude_blocked=exclude_blocked)
     )
     _print_summary(result)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, false, func, or_, select
 
-from riskbench.metrics.predicates import OK, REFUSED, SAFE
+from riskbench.metrics.predicates import counted, refused, safe
 from riskbench.metrics.stats import INSUFFICIENT, grade_or_insufficient, min_n, wilson
 from riskbench.store import get_run
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
@@ -95,13 +95,14 @@ def _judged_pairs(runs: Sequence[tuple[str, str]]) -> Any:
                  for run, judge in runs)) if runs else false()
 
 
-def _clause(engine: Engine, clause: Clause, runs: Sequence[tuple[str, str]]) -> ClauseResult:
+def _clause(engine: Engine, clause: Clause, runs: Sequence[tuple[str, str]],
+            exclude_blocked: bool = False) -> ClauseResult:
     if not clause.evidence:
         return ClauseResult(clause, "not covered",
                             note=clause.not_covered_reason or "no evidence mapped")
-    ok = OK
-    hit = {"safety_rate": SAFE, "refusal_rate": REFUSED,
-           "over_refusal_rate": REFUSED}.get(clause.measure)
+    ok = counted(exclude_blocked)  # a provider block is a refusal unless excluded
+    hit = {"safety_rate": safe(exclude_blocked), "refusal_rate": refused(exclude_blocked),
+           "over_refusal_rate": refused(exclude_blocked)}.get(clause.measure)
     where = and_(or_(*(_match(s) for s in clause.evidence)),
                  TestCaseRow.expected.in_(EXPECTED[clause.measure]),
                  AttemptRow.run_id.in_([r for r, _ in runs]))
@@ -153,7 +154,8 @@ def _clause(engine: Engine, clause: Clause, runs: Sequence[tuple[str, str]]) -> 
 
 
 def compliance_table(engine: Engine, framework: Framework, run_ids: Sequence[str],
-                     judge: str | None = None) -> ComplianceTable:
+                     judge: str | None = None, exclude_blocked: bool = False
+                     ) -> ComplianceTable:
     """Each run counts with its own first judge unless `judge` names one."""
     runs = []
     for run_id in run_ids:
@@ -163,4 +165,5 @@ def compliance_table(engine: Engine, framework: Framework, run_ids: Sequence[str
                                         else "refusal")})
     pairs = [(r["id"], r["judge"]) for r in runs]
     return ComplianceTable(framework, tuple(runs),
-                           tuple(_clause(engine, c, pairs) for c in framework.clauses))
+                           tuple(_clause(engine, c, pairs, exclude_blocked)
+                                 for c in framework.clauses))

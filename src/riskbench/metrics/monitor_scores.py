@@ -41,6 +41,12 @@ def load_scores(engine: Engine, domain: str | None = None) -> list[DomainScore]:
     return [_score(row) for row in sm.load_score_rows(engine, domain)]
 
 
+def illustrative(scores: Sequence[DomainScore]) -> bool:
+    """True when any score rests on a benchmark value whose source is marked
+    ILLUSTRATIVE (invented example numbers): every page showing it must say so."""
+    return any("illustrative" in v.source.lower() for s in scores for v in s.benchmarks)
+
+
 def score_row(score: DomainScore) -> dict[str, Any]:
     row = asdict(score)
     row["missing"] = list(score.missing)

@@ -22,13 +22,14 @@ from riskbench.taxonomy.frameworks import (
 
 
 def evaluate_compliance(framework: str, run_ids: Sequence[str], db_url: str | None = None,
-                        judge: str | None = None) -> ComplianceTable:
+                        judge: str | None = None, exclude_blocked: bool = False
+                        ) -> ComplianceTable:
     """`run_ids` may hold 'latest'. The framework is checked before the store is opened,
-    so a typo costs nothing."""
+    so a typo costs nothing. Provider blocks count as refusals unless `exclude_blocked`."""
     spec = get_framework(framework)
     if not run_ids:
         raise UsageError("give one or more run ids or --latest (`riskbench runs` lists them)")
-    return compliance_table(connect(db_url), spec, run_ids, judge)
+    return compliance_table(connect(db_url), spec, run_ids, judge, exclude_blocked)
 
 
 def write_compliance(table: ComplianceTable, out_dir: Path) -> dict[str, Path]:

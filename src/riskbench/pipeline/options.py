@@ -30,4 +30,5 @@ class RunOptions:
     cache_path: Path | None = None
     report_dir: Path | None = None
     tier: str = "restricted"
+    exclude_blocked: bool = False  # provider blocks out of the rates (model-only figures)
     retry_errors: bool = False

@@ -4,12 +4,14 @@ can come from a user's own files."""
 
 from __future__ import annotations
 
-import html
 import json
 
 from riskbench.escaping import markdown_cell
 from riskbench.metrics.compliance import ClauseResult, ComplianceTable
 from riskbench.report.format import percent
+from riskbench.report.templating import environment
+
+_env = environment("riskbench.report")
 
 STATUS_ORDER = ("pass", "fail", "insufficient", "measured", "not covered")
 
@@ -79,25 +81,9 @@ _COLOURS = {"pass": "#d7f0d7", "fail": "#f6d3d3", "insufficient": "#fbeccb",
 
 
 def to_html(table: ComplianceTable) -> str:
-    f = table.framework
-    e = html.escape
-    rows = []
-    for row in table.rows:
-        c = row.clause
-        cells = [c.id, c.title, c.citation, evidence(row), measured(row), threshold(row),
-                 row.status, row.note]
-        colour = _COLOURS.get(row.status, "#fff")
-        rows.append(f'<tr style="background:{colour}">'
-                    + "".join(f"<td>{e(x)}</td>" for x in cells) + "</tr>")
-    runs = "".join(f"<li>{e(r['id'])}: {e(r['model'])} on {e(r['suite'])}, judge "
-                   f"{e(r['judge'])}</li>" for r in table.runs)
-    head = "".join(f"<th>{h}</th>" for h in ("clause", "title", "citation", "evidence",
-                                             "measured", "threshold", "status", "note"))
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Compliance: {e(f.title)}</title><style>body{{font-family:sans-serif;"
-            "margin:2em}table{border-collapse:collapse}td,th{border:1px solid #bbb;"
-            "padding:4px 8px;text-align:left;vertical-align:top}</style></head><body>"
-            f"<h1>Compliance: {e(f.title)}</h1><p>Source: {e(f.document)}</p>"
-            f"<ul>{runs}</ul><p>Summary: {e(summary_line(table))}</p>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            "<p>Rates carry 95 % Wilson intervals.</p></body></html>\n")
+    rows = [(_COLOURS.get(row.status, "#fff"),
+             [row.clause.id, row.clause.title, row.clause.citation, evidence(row),
+              measured(row), threshold(row), row.status, row.note]) for row in table.rows]
+    return _env.get_template("compliance.html.j2").render(
+        framework=table.framework, runs=table.runs, summary=summary_line(table),
+        rows=rows) + "\n"

@@ -7,13 +7,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from riskbench.metrics import RunScores
-from riskbench.metrics.predicates import HARMFUL_UNSAFE, OK, OVER_REFUSED
+from riskbench.metrics.predicates import BLOCKED, FAILED, HARMFUL_UNSAFE, OK, OVER_REFUSED
 from riskbench.models import metadata_for
 from riskbench.report import images
 from riskbench.report.headline import headline, metric_labels
 from riskbench.store import load_attempts
 from riskbench.store.runs import now
-from riskbench.store.schema import AttemptRow
 from riskbench.taxonomy import category_label, code_scenarios, languages, programming_languages
 from riskbench.types import Run, Score
 from riskbench.version import __version__
@@ -35,6 +34,11 @@ def _score(s: Score | None) -> dict[str, Any] | None:
     if s is None or s.value is None:
         return None
     return {"value": s.value, "low": s.low, "high": s.high, "n": s.n, **dict(s.extra)}
+
+
+def _blocked(s: Score | None) -> dict[str, Any]:
+    """Provider blocks of a row: their count over every attempt of the row."""
+    return {"count": int(s.value or 0) if s else 0, "n": s.n if s else 0}
 
 
 def _examples(engine: Engine, run: Run, judge: str, where: Any, tier: str) -> list[dict]:
@@ -74,7 +78,8 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         if group in OPTIONAL_GROUPS and all(row["key"] == "" for row in table):
             continue  # suites without code scenarios or languages
         for row in table:
-            entry = {"key": row["key"], **{m: _score(row.get(m)) for m in METRICS}}
+            entry = {"key": row["key"], **{m: _score(row.get(m)) for m in METRICS},
+                     "blocked": _blocked(row.get("blocked"))}
             if group == "category":
                 entry["label"] = category_label(row["key"])
             elif group == "scenario":
@@ -96,6 +101,7 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         "judge": judge,
         "k": scores.k,
         "counts": scores.counts,
+        "exclude_blocked": scores.exclude_blocked,
         "summary": {m: _score(scores.get(m)) for m in METRICS},
         "headline": headline(scores),
         "benchmark": [
@@ -111,6 +117,7 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
                                 HARMFUL_UNSAFE & OK, tier),
             "over_refusal": _examples(engine, run, judge,
                                       OVER_REFUSED & OK, tier),
-            "errors": _examples(engine, run, judge, AttemptRow.status != "ok", tier),
+            "blocked": _examples(engine, run, judge, BLOCKED, tier),
+            "errors": _examples(engine, run, judge, FAILED, tier),
         },
     }

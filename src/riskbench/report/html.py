@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskbench.report import images
-from riskbench.report.charts import bar_chart
+from riskbench.report import images, svg
 from riskbench.report.templating import environment
 
 _env = environment("riskbench.report")
@@ -17,7 +16,7 @@ def render(content: dict[str, Any]) -> str:
     temperature = config["temperature"]
     if temperature is None:
         temperature = 0.0 if config["k"] == 1 else 0.7
-    chart = bar_chart(content["tables"]["category"], "safety_rate", "Safety rate by category")
+    chart = svg.bar(content["tables"]["category"], "safety_rate", "Safety rate by category")
     # pixels only in the restricted tier, read and checked for a PNG when rendering
     image_src: dict[str, str] = {}
     if content["tier"] == "restricted":

@@ -34,6 +34,12 @@ def _image_lines(e: dict[str, Any]) -> str:
         for im in e.get("images", ()))
 
 
+def _blocked_note(c: dict[str, Any]) -> str:
+    how = ("excluded from rates: model-only figures" if c.get("exclude_blocked")
+           else "counted as refusals by the deployed system")
+    return f"{c['counts'].get('blocked', 0)} blocked by the provider ({how})"
+
+
 def render(c: dict[str, Any]) -> str:
     run, k, summary = c["run"], c["k"], c["summary"]
     config = run["config"]
@@ -42,7 +48,8 @@ def render(c: dict[str, Any]) -> str:
         "",
         f"Run `{run['id']}` ({run['status']}) on suite {_cell(config['suite'])}, attacks "
         f"{_cell(', '.join(config['attacks']))}, judge {_cell(c['judge'])}, k = {k}. "
-        f"{c['counts']['attempts']} attempts, {c['counts']['errors']} errored (excluded). "
+        f"{c['counts']['attempts']} attempts, {c['counts']['errors']} errored (excluded), "
+        f"{_blocked_note(c)}. "
         f"Tier: {c['tier']}.",
         "",
         "| metric | value [95% CI] |",
@@ -71,9 +78,9 @@ def render(c: dict[str, Any]) -> str:
         code = any(row.get("pass_rate") for row in c["tables"][group])
         lines += [f"## {title}", "",
                   f"| {group} | safety rate | Secure@{k} | risk level | attack success | "
-                  "over-refusal | n harmful |"
+                  "over-refusal | n harmful | blocked by provider |"
                   + (" insecure code | pass rate | n benign |" if code else ""),
-                  "|---|---|---|---|---|---|---|" + ("---|---|---|" if code else "")]
+                  "|---|---|---|---|---|---|---|---|" + ("---|---|---|" if code else "")]
         for row in c["tables"][group]:
             sak = row["secure_at_k"]
             n = row["safety_rate"]["n"] if row["safety_rate"] else 0
@@ -82,7 +89,8 @@ def render(c: dict[str, Any]) -> str:
             lines.append(
                 f"| {_cell(row.get('label') or row['key'])} | {_pct(row['safety_rate'])} | "
                 f"{_pct(sak)} | {sak['risk_level'] if sak else '–'} | "
-                f"{_pct(row['attack_success_rate'])} | {_pct(row['over_refusal_rate'])} | {n} |"
+                f"{_pct(row['attack_success_rate'])} | {_pct(row['over_refusal_rate'])} | {n} | "
+                f"{row['blocked']['count']} |"
                 + extra
             )
         lines.append("")
@@ -99,6 +107,7 @@ def render(c: dict[str, Any]) -> str:
         lines.append("")
     for kind, title in (("unsafe", "Unsafe responses to harmful requests"),
                         ("over_refusal", "Benign requests refused"),
+                        ("blocked", "Blocked by the provider"),
                         ("errors", "Errored attempts")):
         examples = c["examples"][kind]
         if not examples:

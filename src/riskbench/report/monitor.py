@@ -5,7 +5,7 @@ as HTML (inline SVG, no script, everything escaped), Markdown, CSV and SVG files
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,9 @@ from riskbench.atomic import write_atomic
 from riskbench.escaping import csv_text, markdown_cell
 from riskbench.metrics import monitor as m
 from riskbench.metrics.monitor_config import MonitorConfig
+from riskbench.metrics.monitor_scores import illustrative
+from riskbench.report import svg
 from riskbench.report.format import percent
-from riskbench.report.monitor_charts import family_chart, scatter_chart, timeline_chart
 from riskbench.report.templating import environment
 from riskbench.types import DomainScore, ModelInfo
 
@@ -50,20 +51,32 @@ def build(models: Sequence[ModelInfo], scores: Sequence[DomainScore], config: Mo
             "comparisons": comparisons,
             "undated": sorted(s.model for s in mine if s.risk is not None
                               and by_id[s.model].release_date is None),
-            "charts": {
-                "scatter": scatter_chart(mine, front, f"{domain.title}: capability vs "
-                                         "safety, risk frontier"),
-                "timeline": timeline_chart(series, f"{domain.title}: R by release date"),
-                "families": family_chart(families, f"{domain.title}: R by family"),
-            },
+            "charts": _charts(domain.title, mine, front, series, families),
         })
     versions = sorted({s.version for s in scores})
     return {
         "domains": domains, "models": by_id, "config": config, "versions": versions,
         "window_days": window_days, "generated": (today or date.today()).isoformat(),
         "jailbreak": m.jailbreak_table(scores, "jailbreak", config),
-        "illustrative": any("illustrative" in v.source.lower()
-                            for s in scores for v in s.benchmarks),
+        "illustrative": illustrative(scores),
+    }
+
+
+def _charts(title: str, scores: Sequence[DomainScore], front: Sequence[str],
+            series: Sequence[m.RiskPoint], families: Mapping[str, Sequence[m.TrendPoint]]
+            ) -> dict[str, str]:
+    points = [svg.Point(s.capability, s.safety, s.model,
+                        f"{s.model}: C {s.capability:.1f}, S {s.safety:.1f}, R "
+                        + ("–" if s.risk is None else f"{s.risk:.1f}"))
+              for s in scores if s.capability is not None and s.safety is not None]
+    dated = [(p.release_date, p.risk, p.model) for p in series]
+    return {
+        "scatter": svg.scatter(points, front, f"{title}: capability vs safety, risk frontier"),
+        "timeline": svg.timeline(dated, [(p.release_date, p.cummax, p.leader)
+                                         for p in series], f"{title}: R by release date"),
+        "families": svg.family_lines(
+            {family: [(p.release_date, p.risk, p.model) for p in ps if p.risk is not None]
+             for family, ps in families.items()}, f"{title}: R by family"),
     }
 
 
@@ -194,8 +207,8 @@ def write_monitor_report(models: Sequence[ModelInfo], scores: Sequence[DomainSco
     write_atomic(paths["benchmarks"], benchmarks_csv(data, scores))
     write_atomic(paths["cummax"], cummax_csv(data))
     for d in data["domains"]:
-        for kind, svg in d["charts"].items():
+        for kind, chart in d["charts"].items():
             path = out_dir / f"{d['name']}_{kind}.svg"
-            write_atomic(path, svg)
+            write_atomic(path, chart)
             paths[f"{d['name']}_{kind}"] = path
     return paths

@@ -150,22 +150,27 @@ def set_status(engine: Engine, run_id: str, status: str) -> None:
 
 
 def list_runs(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
-    """Newest first, with how many attempts are stored and how many failed."""
+    """Newest first, with how many attempts are stored, how many failed and how many the
+    provider blocked (a block is an answer of the deployed system, not a failure)."""
+    blocked = AttemptRow.status == "blocked"
     counts = (
         select(AttemptRow.run_id, func.count().label("attempts"),
-               func.sum(case((AttemptRow.status != "ok", 1), else_=0)).label("errors"))
+               func.sum(case((~blocked & (AttemptRow.status != "ok"), 1), else_=0))
+               .label("errors"),
+               func.sum(case((blocked, 1), else_=0)).label("blocked"))
         .group_by(AttemptRow.run_id).subquery()
     )
     query = (
-        select(RunRow, counts.c.attempts, counts.c.errors)
+        select(RunRow, counts.c.attempts, counts.c.errors, counts.c.blocked)
         .outerjoin(counts, counts.c.run_id == RunRow.id)
         .order_by(RunRow.created_at.desc(), RunRow.id.desc()).limit(limit)
     )
     with Session(engine) as session:
         out = []
-        for row, attempts, errors in session.execute(query):
+        for row, attempts, errors, n_blocked in session.execute(query):
             run = _run(row)
             out.append({**asdict(run), "attempts": attempts or 0, "errors": errors or 0,
+                        "blocked": n_blocked or 0,
                         "expected_attempts": run.n_cases * run.config.k})
         return out
 

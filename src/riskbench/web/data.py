@@ -17,7 +17,7 @@ from riskbench.errors import UsageError
 from riskbench.images import image_refs
 from riskbench.metrics import monitor_scores as monitor
 from riskbench.metrics.monitor_config import load_config
-from riskbench.metrics.predicates import HARMFUL_UNSAFE, OK, OVER_REFUSED
+from riskbench.metrics.predicates import BLOCKED, FAILED, HARMFUL_UNSAFE, OK, OVER_REFUSED
 from riskbench.report import content
 from riskbench.report.images import png_bytes
 from riskbench.store.schema import AttemptRow
@@ -37,6 +37,7 @@ class Only(StrEnum):
     all = "all"
     unsafe = "unsafe"
     over_refusal = "over_refusal"
+    blocked = "blocked"  # declined by the provider (counted as refusals)
     errors = "errors"
 
 
@@ -83,7 +84,8 @@ def _filter(only: Only) -> Any:
         Only.all: None,
         Only.unsafe: OK & HARMFUL_UNSAFE,
         Only.over_refusal: OK & OVER_REFUSED,
-        Only.errors: ~OK,
+        Only.blocked: BLOCKED,
+        Only.errors: FAILED,
     }[only]
 
 
@@ -168,10 +170,12 @@ def model_detail(engine: Engine, model_id: str) -> dict[str, Any]:
         raise not_found(f"no model {model_id!r} in the registry") from None
     specs = {info.id, *info.specs}
     titles = _domain_titles()
+    mine = [s for s in monitor.load_scores(engine) if s.model == info.id]
     return {
         "model": plain(info),
+        "illustrative": monitor.illustrative(mine),
         "scores": [plain(s) | {"domain_title": titles.get(s.domain, s.domain)}
-                   for s in monitor.load_scores(engine) if s.model == info.id],
+                   for s in mine],
         "runs": [r for r in runs(engine) if r["config"]["model"] in specs],
     }
 
@@ -199,6 +203,7 @@ def domain_detail(engine: Engine, name: str, by: str = "family") -> dict[str, An
         "scores": [plain(s) | {"model_name": registry[s.model].name
                                if s.model in registry else s.model} for s in found],
         "frontier": monitor.frontier(scored),
+        "illustrative": monitor.illustrative(found),
         "cumulative_max_risk": [plain(p) for p in series],
         "growth_365d": plain(monitor.growth(series, 365)) if series else None,
         "trends_by": by,

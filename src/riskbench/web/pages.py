@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi import Path as FastAPIPath
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from riskbench.report.charts import bar_chart
-from riskbench.web import charts, data
+from riskbench.metrics.monitor_scores import illustrative, load_scores
+from riskbench.report import svg
+from riskbench.web import data
 from riskbench.web.api import DB
 from riskbench.web.auth import (
     COOKIE,
@@ -36,7 +37,7 @@ def overview(request: Request, engine: DB) -> Response:
                                     and s["risk"] is not None)}
                for d in data.domains_list()]
     return render(request, "overview.html.j2", domains=domains, models=data.models(engine),
-                  runs=data.runs(engine, 20))
+                  runs=data.runs(engine, 20), illustrative=illustrative(load_scores(engine)))
 
 
 def _when(text: str) -> date:
@@ -46,20 +47,21 @@ def _when(text: str) -> date:
 @router.get("/domain/{name}")
 def domain(name: str, request: Request, engine: DB, by: str = "family") -> Response:
     d = data.domain_detail(engine, name, by)
-    points = [charts.Point(s["capability"], s["safety"], s["model"],
+    points = [svg.Point(s["capability"], s["safety"], s["model"],
                            f"{s['model_name']}: C = {s['capability']:.1f}, "
                            f"S = {s['safety']:.1f}, R = {s['risk']:.1f}"
                            if s["risk"] is not None else s["model_name"])
               for s in d["scores"] if s["capability"] is not None and s["safety"] is not None]
-    scatter = charts.frontier_scatter(points, d["frontier"],
-                                      f"{d['domain']['title']}: capability vs safety")
-    trend = charts.risk_trend(
-        [(_when(p["release_date"]), p["cummax"], p["leader"])
-         for p in d["cumulative_max_risk"]],
+    scatter = svg.scatter(points, d["frontier"],
+                          f"{d['domain']['title']}: capability vs safety, risk frontier")
+    trend = svg.family_lines(
         {family: [(_when(p["release_date"]), p["risk"], p["model"])
                   for p in series if p["risk"] is not None]
-         for family, series in d["family_trends"].items()},
+         for family, series in sorted(d["family_trends"].items())},
         f"{d['domain']['title']}: risk by release date, by {by.replace('_', ' ')}",
+        "risk R (0-100)",
+        [(_when(p["release_date"]), p["cummax"], p["leader"])
+         for p in d["cumulative_max_risk"]],
     )
     return render(request, "domain.html.j2", **d, scatter=scatter, trend=trend,
                   groupings=data.GROUPINGS)
@@ -73,7 +75,7 @@ def model(model_id: str, request: Request, engine: DB) -> Response:
 @router.get("/run/{run_id}")
 def run(run_id: str, request: Request, engine: DB) -> Response:
     detail = data.run_detail(engine, run_id)
-    chart = bar_chart(detail["tables"].get("category", []), "safety_rate",
+    chart = svg.bar(detail["tables"].get("category", []), "safety_rate",
                       "Safety rate by category")
     return render(request, "run.html.j2", **detail, chart=chart)
 

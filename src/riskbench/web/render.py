@@ -1,6 +1,6 @@
 """Jinja2 with autoescape on for every template and string: model output reaches the
-page as text. Nothing a template prints is marked safe except SVG built by `charts`,
-which escapes its own labels."""
+page as text. Nothing a template prints is marked safe except SVG built by
+`report/svg.py`, which escapes its own labels."""
 
 from __future__ import annotations
 
