@@ -73,9 +73,10 @@ BAD = [  # (args, what the one line says)
     ([*RUN, "-k", "0"], "-k must be at least 1 (got 0)"),
     ([*RUN, "--concurrency", "-1"], "--concurrency must be at least 1 (got -1)"),
     ([*RUN, "--concurrency", "0"], "--concurrency must be at least 1 (got 0)"),
-    ([*RUN, "--rpm", "-5"], "--rpm must be at least 0 (got -5)"),
-    ([*RUN, "--rpm", "0"], "--rpm must be more than 0"),
-    ([*RUN, "--timeout", "-1"], "--timeout must be at least 0 (got -1)"),
+    ([*RUN, "--rpm", "-5"], "--rpm must be more than 0 (got -5)"),
+    ([*RUN, "--rpm", "0"], "--rpm must be more than 0 (got 0)"),
+    ([*RUN, "--timeout", "inf"], "--timeout must be a finite number"),
+    ([*RUN, "--timeout", "-1"], "--timeout must be more than 0 (got -1)"),
     ([*RUN, "--limit", "-1"], "--limit must be at least 1 (got -1)"),
     ([*RUN, "--limit", "0"], "--limit must be at least 1 (got 0)"),
     ([*RUN, "--temperature", "nan"], "--temperature must be a finite number"),
@@ -176,3 +177,18 @@ def test_the_real_entry_point_behaves_the_same(tmp_path: Path, args: list[str], 
     assert proc.returncode == code, proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and needle in lines[0] and not proc.stdout, proc.stderr
+
+
+def test_a_crash_shows_its_traceback_without_the_key(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug is not bad input: exit 1 with the traceback to report, scrubbed of keys."""
+    key = "sk-canary-fedcba9876543210"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"bug while holding {key}")
+
+    monkeypatch.setattr("riskbench.store.list_runs", broken)
+    code, _, stderr = cli(capsys, "runs")
+    assert code == 1 and "Traceback" in stderr and "RuntimeError: bug while holding" in stderr
+    assert key not in stderr

@@ -76,19 +76,21 @@ def holding(request: pytest.FixtureRequest) -> Iterator[HoldingServer]:
         yield server
 
 
-def start_run(tmp_path: Path, url: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+def interrupted_run(tmp_path: Path, holding: HoldingServer) -> list[str]:
+    """Start `riskbench run`, SIGINT it once the held request arrived; its stderr lines
+    (progress redraws left out), after asserting exit 130 and no traceback."""
+    proc = subprocess.Popen(
         [sys.executable, "-m", "riskbench.cli", "run", "--model",
-         f"openai-compatible:{url}:m", "--attacks", "direct", "--limit", "3",
+         f"openai-compatible:{holding.url}:m", "--attacks", "direct", "--limit", "3",
          "--retries", "0", "--timeout", "120"],
         cwd=tmp_path, env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True)
-
-
-def interrupt(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    assert holding.reached.wait(90), f"no request reached /{holding.hold}"
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
-    return proc.returncode, stderr
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+    return [line for line in stderr.splitlines()
+            if line.strip() and not line.lstrip().startswith("attempts")]
 
 
 def statuses(tmp_path: Path) -> list[str]:
@@ -101,34 +103,19 @@ def statuses(tmp_path: Path) -> list[str]:
             else []
 
 
-def error_lines(stderr: str) -> list[str]:
-    """stderr without the progress bar's redraws."""
-    return [line for line in stderr.splitlines()
-            if line.strip() and not line.lstrip().startswith("attempts")]
-
-
 @pytest.mark.parametrize("holding", ["models"], indirect=True)
 def test_ctrl_c_before_the_run_exists_exits_130(tmp_path: Path,
                                                  holding: HoldingServer) -> None:
-    proc = start_run(tmp_path, holding.url)
-    assert holding.reached.wait(90), "the CLI never checked the endpoint"
-    code, stderr = interrupt(proc)
-    assert code == 130, stderr
-    assert error_lines(stderr) == ["interrupted"], stderr
+    assert interrupted_run(tmp_path, holding) == ["interrupted"]
     assert statuses(tmp_path) == []  # no run was created: nothing to resume, nothing stale
 
 
 @pytest.mark.parametrize("holding", ["chat"], indirect=True)
 def test_ctrl_c_mid_run_leaves_it_interrupted_and_resumable(tmp_path: Path,
                                                             holding: HoldingServer) -> None:
-    proc = start_run(tmp_path, holding.url)
-    assert holding.reached.wait(90), "no request reached the server"
-    code, stderr = interrupt(proc)
-    assert code == 130, stderr
-    lines = error_lines(stderr)
+    lines = interrupted_run(tmp_path, holding)
     assert len(lines) == 1 and lines[0].startswith("interrupted; everything finished is "
-                                                   "stored. Resume with"), stderr
-    assert "Traceback" not in stderr
+                                                   "stored. Resume with"), lines
     assert statuses(tmp_path) == ["interrupted"]
     holding.hold = ""  # the endpoint answers now: the resume finishes the run
     resumed = subprocess.run([sys.executable, "-m", "riskbench.cli", "run", "--resume",

@@ -1,6 +1,6 @@
-"""Exit codes of `riskbench` (docs/usage.md): 0 done, 1 a run whose every attempt failed,
-2 bad input (one line on stderr), 130 interrupted. Every error line is scrubbed of API
-keys and printed as plain text on one line.
+"""Exit codes of `riskbench` (docs/usage.md): 0 done, 1 a run whose every attempt failed
+(or a bug, with its traceback), 2 bad input (one line on stderr), 130 interrupted. Every
+error line is scrubbed of API keys and printed as plain text on one line.
 
 typer 0.22+ ships its own click (`typer._click`) and, called with standalone_mode=False,
 turns Ctrl-C into a returned 130 and raises its own click exceptions, which
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -66,6 +67,13 @@ def _usage_message(exc: Any) -> str:
     return str(message)
 
 
+def _crashed() -> int:
+    """A bug: its traceback, as Python would print it but with keys scrubbed, exit 1."""
+    sys.stdout.flush()
+    print(scrub(traceback.format_exc()), end="", file=sys.stderr, flush=True)
+    return 1
+
+
 def run(app: Any, argv: Sequence[str] | None = None) -> int:
     """Run the typer `app` on `argv` (default sys.argv[1:]) and return its exit code."""
     try:
@@ -86,7 +94,7 @@ def run(app: Any, argv: Sequence[str] | None = None) -> int:
             return int(getattr(exc, "exit_code", 0) or 0)
         if isinstance(exc, _click_classes("ClickException")):
             return fail(_usage_message(exc), int(getattr(exc, "exit_code", 2)))
-        raise
+        return _crashed()
     if returned == INTERRUPTED:  # typer's Ctrl-C outside a run
         return interrupted()
     return returned if isinstance(returned, int) else 0

@@ -167,9 +167,9 @@ def check_run_numbers(**values: float | None) -> None:
         if name in at_least_one:
             number(option, value, low=1)
         elif name in ("rpm", "timeout"):
-            number(option, value, low=0)
-            if value == 0:
-                raise UsageError(f"{option} must be more than 0 (got 0)")
+            number(option, value)
+            if value is not None and value <= 0:
+                raise UsageError(f"{option} must be more than 0 (got {value:g})")
         else:  # temperature, retries
             number(option, value, low=0)
 
