@@ -83,7 +83,11 @@ def test_an_echoed_key_in_an_error_body_is_scrubbed_everywhere(tmp_path: Path,
     run_id = store.list_runs(engine)[0]["id"]
     with pytest.raises(RunFailed, match="all 8 attempts failed"):
         store.raise_if_all_failed(engine, run_id)
-    # TODO(cli phase): this run must not exit 0; the CLI maps RunFailed to its exit code.
+    # every attempt errored: exit 1 (docs/usage.md), one scrubbed line naming the resume
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: run {run_id}: all 8 attempts failed (e.g. HTTP 400: ")
+    assert f"[{VARIABLE} redacted]" in last and "Traceback" not in proc.stderr
 
 
 def test_scrub_replaces_held_keys_and_bearer_tokens(canary: str) -> None:

@@ -67,4 +67,7 @@ def test_output_paths_that_are_files_or_folders(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="is a folder; give a file name"):
         writable_file("-o", tmp_path)
     writable_file("-o", tmp_path / "new" / "out.jsonl")
-    assert (tmp_path / "new").is_dir() and not list((tmp_path / "new").iterdir())
+    assert not (tmp_path / "new").exists()  # checked, and nothing left behind
+    (tmp_path / "kept").mkdir()
+    writable_folder("--out", tmp_path / "kept")
+    assert (tmp_path / "kept").is_dir() and not list((tmp_path / "kept").iterdir())

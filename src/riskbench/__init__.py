@@ -5,19 +5,8 @@ build a `RunConfig`, call `evaluate`, read the scores from the store with
 `riskbench.metrics`.
 """
 
-from riskbench.pipeline import (
-    Plan,
-    RunOptions,
-    RunResult,
-    compliance,
-    evaluate,
-    judge_records,
-    modes,
-    monitor,
-    plan,
-    resume,
-    write_run_reports,
-)
+from typing import TYPE_CHECKING, Any
+
 from riskbench.types import (
     Attempt,
     Conversation,
@@ -31,6 +20,35 @@ from riskbench.types import (
     Verdict,
 )
 from riskbench.version import __version__
+
+if TYPE_CHECKING:
+    from riskbench.pipeline import (
+        Plan,
+        RunOptions,
+        RunResult,
+        compliance,
+        evaluate,
+        judge_records,
+        modes,
+        monitor,
+        plan,
+        resume,
+        write_run_reports,
+    )
+
+_PIPELINE = {"Plan", "RunOptions", "RunResult", "compliance", "evaluate", "judge_records",
+             "modes", "monitor", "plan", "resume", "write_run_reports"}
+
+
+def __getattr__(name: str) -> Any:
+    """The pipeline API, imported on first use, so that `import riskbench.cli` is light
+    until the CLI has its Ctrl-C guard in place (the stages take seconds to import)."""
+    if name in _PIPELINE:
+        from riskbench import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'riskbench' has no attribute {name!r}")
+
 
 __all__ = [
     "Attempt",

@@ -5,6 +5,7 @@ before any work starts, so a run is never finished only to lose its reports."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
@@ -53,9 +54,11 @@ def number(option: str, value: float | None, *, low: float | None = None,
 
 def writable_folder(option: str, path: Path) -> None:
     """`path` is, or can be made, a folder this process can write into (checked by
-    writing and removing a probe file; the folder is created)."""
+    writing and removing a probe file). Folders made for the check are removed again, so
+    a run refused later for another reason leaves nothing behind."""
     if path.exists() and not path.is_dir():
         raise UsageError(f"{option} {path}: is a file; give a folder")
+    made = [p for p in (path, *path.parents) if not p.exists()]
     try:
         path.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=path, prefix=".riskbench-probe-")
@@ -64,6 +67,10 @@ def writable_folder(option: str, path: Path) -> None:
     except OSError as exc:
         raise UsageError(f"{option} {path}: cannot write there ({exc.strerror}); "
                          "give a writable folder") from None
+    finally:
+        for folder in made:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def writable_file(option: str, path: Path) -> None:

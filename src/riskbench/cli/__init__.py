@@ -1,17 +1,30 @@
 """The `riskbench` command, mirroring `riskbench.pipeline`: one thin module per command
-group; this module only assembles the app and maps errors to exit codes."""
+group; this module only assembles the app; `exits` maps errors to exit codes."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
 
-import typer
 
-from riskbench.cli import judge, lists, run
-from riskbench.cli.compliance import compliance
-from riskbench.cli.monitor import models_app, monitor_app
-from riskbench.cli.options import err
-from riskbench.errors import RunInterrupted, UsageError
+def _interrupted_while_starting(signum: int, frame: FrameType | None) -> None:
+    print("interrupted", file=sys.stderr)
+    raise SystemExit(130)
+
+
+# Ctrl-C while the stages import (seconds on a loaded machine): one line and 130, not a
+# traceback; the usual handler is back once the app is assembled (cli.exits maps it).
+_GUARDED = threading.current_thread() is threading.main_thread()
+_SIGINT = signal.signal(signal.SIGINT, _interrupted_while_starting) if _GUARDED else None
+
+import typer  # noqa: E402
+
+from riskbench.cli import exits, judge, lists, run  # noqa: E402
+from riskbench.cli.compliance import compliance  # noqa: E402
+from riskbench.cli.monitor import models_app, monitor_app  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=False,
                   help="Measure how safe large language models are.")
@@ -25,27 +38,10 @@ app.registered_commands.sort(
     key=lambda c: ORDER.index(c.name or getattr(c.callback, "__name__", "")))
 app.add_typer(models_app, name="models")
 app.add_typer(monitor_app, name="monitor")
+if _GUARDED:
+    signal.signal(signal.SIGINT, _SIGINT if _SIGINT is not None else signal.default_int_handler)
 
 
-def main() -> None:
-    try:
-        app(standalone_mode=False)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except RunInterrupted as exc:
-        print(f"interrupted; everything finished is stored. Resume with "
-              f"`riskbench run --resume {exc.run_id}`", file=sys.stderr)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+def main(argv: Sequence[str] | None = None) -> None:
+    """The `riskbench` entry point; exit codes and error lines in `cli.exits`."""
+    sys.exit(exits.run(app, argv))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from riskbench.cli.options import DbOpt, out
 from riskbench.errors import UsageError
@@ -50,6 +51,10 @@ def compliance(
     if latest and run_ids:
         raise UsageError("give run ids or --latest, not both")
     ids = ["latest"] if latest else list(run_ids or [])
+    if out_dir is not None:
+        from riskbench.validation import writable_folder
+
+        writable_folder("--out", out_dir)
     table = api.evaluate_compliance(framework, ids, db, judge, exclude_blocked)
     folder = out_dir or Path("reports") / (table.runs[0]["id"] if len(table.runs) == 1
                                            else "compliance")
@@ -60,8 +65,7 @@ def compliance(
     for row in table.rows:
         style = _STYLE.get(row.status, "")
         view.add_row(row.clause.id, row.clause.title, evidence(row), measured(row),
-                     threshold(row), f"[{style}]{row.status}[/{style}]" if style
-                     else row.status)
+                     threshold(row), Text(row.status, style=style))
     out.print(view)
     out.print(f"summary: {summary_line(table)}")
     for kind, path in paths.items():

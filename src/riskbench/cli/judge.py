@@ -13,6 +13,7 @@ from riskbench import pipeline
 from riskbench.atomic import write_atomic
 from riskbench.cli.options import csv, err, out
 from riskbench.pipeline.judge import read_judge_input
+from riskbench.validation import writable_file
 
 app = typer.Typer()
 
@@ -27,6 +28,7 @@ def judge_cmd(
 ) -> None:
     """Judge responses you already have (JSONL lines with prompt and response)."""
     records = read_judge_input(input_path)
+    writable_file("-o", output)  # before any judging, which may take long
     rows = pipeline.judge_records(records, csv(judge), judge_model)
     write_atomic(output, (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
     counts: dict[str, int] = {}

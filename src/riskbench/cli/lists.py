@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from riskbench.atomic import write_atomic
 from riskbench.cli.monitor import models_app
@@ -21,6 +22,9 @@ app = typer.Typer()
 def runs(db: DbOpt = None, limit: int = 50) -> None:
     """List stored runs, newest first."""
     from riskbench import store
+    from riskbench.validation import number
+
+    number("--limit", limit, low=1)
 
     table = Table()
     for name in ("run", "status", "model", "suite", "k", "attempts", "errors", "blocked",
@@ -58,15 +62,17 @@ def build(
     """Generate a suite's test cases into a JSONL file and print how they spread."""
     from riskbench.suites import builders
     from riskbench.suites.base import spread
+    from riskbench.validation import writable_file
 
+    writable_file("-o", output)
     suite = builders.get(name)(cyberseceval, quick)
     write_atomic(output, (json.dumps(item.to_json(), ensure_ascii=False) + "\n"
                           for item in suite.items))
     for title, field in (("scenario", "scenario"), ("language", "prog_lang"),
                          ("attack", "attack"), ("category", "category")):
         counts = spread(suite.items, field)
-        out.print(f"[bold]by {title}[/bold]: " + ", ".join(f"{k} {v}" for k, v in
-                                                           counts.items()), highlight=False)
+        out.print(Text.assemble((f"by {title}", "bold"), ": " + ", ".join(
+            f"{k} {v}" for k, v in counts.items())), highlight=False)
     turns = sum(1 for item in suite.items if item.meta.get("lead_in"))
     benign = sum(1 for item in suite.items if item.expected == "comply")
     out.print(f"{len(suite.items)} cases ({turns} two-turn, {benign} benign controls) -> "
@@ -117,20 +123,22 @@ def attacks_show(
         if plan.adaptive is not None:
             needs = " and ".join(f"--{r.replace('judge', 'attack-judge')}"
                                  for r in helper_roles(plan))
-            out.print(f"[bold]{plan.name}[/bold] ({plan.family}): {plan.adaptive.description}"
-                      f"\nsource: {plan.adaptive.source}\nsends what its helper model "
-                      f"writes; needs {needs}", highlight=False)
+            out.print(Text.assemble((plan.name, "bold"), f" ({plan.family}): "
+                                    f"{plan.adaptive.description}\nsource: "
+                                    f"{plan.adaptive.source}\nsends what its helper model "
+                                    f"writes; needs {needs}"), highlight=False)
             continue
         for atk, _ in plan.stages:
-            out.print(f"[bold]{atk.name}[/bold] ({atk.family}, {atk.turns} turn(s)): "
-                      f"{atk.description}\nsource: {atk.source}", highlight=False)
+            out.print(Text.assemble((atk.name, "bold"), f" ({atk.family}, {atk.turns} "
+                                    f"turn(s)): {atk.description}\nsource: {atk.source}"),
+                      highlight=False)
         out.print(f"test case {case.id}:", style="dim")
         for message in case.conversation.messages:
-            out.print(f"[bold]{message.role}:[/bold]", highlight=False)
-            out.print(message.content, markup=False, highlight=False)
+            out.print(Text(f"{message.role}:", style="bold"))
+            out.print(message.content, highlight=False)
         for n, followup in enumerate(case.conversation.followups, start=2):
-            out.print(f"[bold]user (turn {n}, after the reply):[/bold]", highlight=False)
-            out.print(followup, markup=False, highlight=False)
+            out.print(Text(f"user (turn {n}, after the reply):", style="bold"))
+            out.print(followup, highlight=False)
 
 
 @app.command()

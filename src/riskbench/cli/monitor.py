@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 
 from riskbench.cli.options import DbOpt, out
@@ -105,7 +106,7 @@ def models_show(model_id: Annotated[str, typer.Argument(metavar="ID")],
                        ("beta", f"{config.beta_for(m):g}"
                         + (" (override)" if m.beta is not None else " (default)")),
                        ("specs", ", ".join(m.specs) or "–")):
-        out.print(f"[bold]{key}:[/bold] {value}", highlight=False)
+        out.print(Text.assemble((f"{key}:", "bold"), f" {value}"), highlight=False)
     scores = [s for s in monitor.load_scores(handle) if s.model == m.id]
     if scores:
         table = Table("domain", "C", "S", "beta", "R", "missing", "computed",
@@ -213,6 +214,9 @@ def monitor_report(
 
     if window < 1:
         raise UsageError(f"--window must be at least 1 day, not {window}")
+    from riskbench.validation import writable_folder
+
+    writable_folder("--out", out_dir)
     handle = _db(db)
     config = monitor.domains(domains)
     written = write_monitor_report(monitor.list_models(handle), monitor.load_scores(handle),

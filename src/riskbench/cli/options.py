@@ -1,16 +1,37 @@
-"""What every command group shares: the consoles, the --db option, list parsing."""
+"""What every command group shares: the consoles, the --db option, list parsing.
+
+The consoles print data as data: category names, model specs, run ids and errors come
+from suites, users and models, so no string is ever parsed as Rich markup or emoji, and
+control characters (ESC, BEL, ...) are shown as U+FFFD (`escaping.strip_controls`), so
+`[/]` cannot crash a table and `[link=...]`, `\\x1b]0;...` or `\\x1b[2J` never reach the
+terminal. Styling is explicit: `rich.text.Text(..., style=...)`, never markup in a string.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from riskbench.errors import UsageError
+from riskbench.escaping import strip_controls
 
-out = Console()
-err = Console(stderr=True)
+
+class DataConsole(Console):
+    """A Rich console whose strings (printed, or cells and titles of tables) are text."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        super().__init__(stderr=stderr, markup=False, emoji=False)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(strip_controls(text), **{**kwargs, "markup": False,
+                                                           "emoji": False})
+
+
+out = DataConsole()
+err = DataConsole(stderr=True)
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default "
                   "sqlite:///riskbench.db, or $RISKBENCH_DB).", show_default=False)]

@@ -8,13 +8,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from riskbench import pipeline
+from riskbench import pipeline, store
 from riskbench.cli.options import DbOpt, csv, err, out
 from riskbench.cli.options import tier as tier_
 from riskbench.errors import UsageError
 from riskbench.report.format import percent_ci
 from riskbench.types import RunConfig
+from riskbench.validation import number, writable_folder
 
 app = typer.Typer()
 
@@ -52,7 +54,7 @@ def _print_summary(result: pipeline.RunResult) -> None:
         safety = scores.get("safety_rate", group, key)
         sak = scores.get("secure_at_k", group, key)
         table.add_row(
-            "[bold]overall[/bold]" if group == "overall" else key,
+            Text("overall", style="bold") if group == "overall" else key,
             _pct(safety), _pct(sak), sak.extra["risk_level"] if sak else "–",
             _pct(scores.get("attack_success_rate", group, key)),
             _pct(scores.get("over_refusal_rate", group, key)),
@@ -125,6 +127,10 @@ def run(
                             "attacks' tries.", show_default=False)] = None,
 ) -> None:
     """Evaluate a model on a suite, judge every response, store it and write reports."""
+    check_run_numbers(k=k, temperature=temperature, max_tokens=max_tokens, limit=limit,
+                      concurrency=concurrency, rpm=rpm, timeout=timeout, retries=retries)
+    if out_dir is not None and not dry_run:
+        writable_folder("--out", out_dir)
     options = pipeline.RunOptions(
         db_url=db, concurrency=concurrency, requests_per_minute=rpm, timeout_s=timeout,
         retries=retries, use_cache=not no_cache, report_dir=out_dir, tier=tier_(tier),
@@ -152,7 +158,24 @@ def run(
                       f"{', '.join(the_plan.config.judges)}.")
             return
         result = pipeline.evaluate(config, options, progress)
+    store.raise_if_all_failed(store.connect(db), result.run.id)  # RunFailed: exit 1
     _print_summary(result)
+
+
+def check_run_numbers(**values: float | None) -> None:
+    """The numeric options of `run`, in range before anything is loaded (0 never stands
+    for a default: --limit 0 or --concurrency 0 is refused like any value below 1)."""
+    at_least_one = ("k", "max_tokens", "limit", "concurrency")
+    for name, value in values.items():
+        option = "-k" if name == "k" else "--" + name.replace("_", "-")
+        if name in at_least_one:
+            number(option, value, low=1)
+        elif name in ("rpm", "timeout"):
+            number(option, value)
+            if value is not None and value <= 0:
+                raise UsageError(f"{option} must be more than 0 (got {value:g})")
+        else:  # temperature, retries
+            number(option, value, low=0)
 
 
 @app.command()
@@ -175,6 +198,9 @@ def evaluate(
                          "mode's clause table (riskbench compliance --list).")] = "tc260",
 ) -> None:
     """Run evaluation modes on a model and write one combined report with its profile."""
+    check_run_numbers(limit=limit, max_tokens=max_tokens)
+    if out_dir is not None:
+        writable_folder("--out", out_dir)
     from riskbench.cli.progress import RichProgress
     from riskbench.pipeline.modes import evaluate_modes
 
@@ -209,6 +235,9 @@ def report(
     """Write a run's reports again, from the store alone."""
     if not run_id and not latest:
         raise UsageError("give a run id or --latest (`riskbench runs` lists the runs)")
+    tier_(tier)
+    if out_dir is not None:
+        writable_folder("--out", out_dir)
     result = pipeline.write_run_reports(
         run_id or "latest", pipeline.RunOptions(db_url=db, report_dir=out_dir, tier=tier_(tier),
                                           exclude_blocked=exclude_blocked)
@@ -227,6 +256,7 @@ def serve(
              "locked.")] = None,
 ) -> None:
     """Start the dashboard and its REST API (docs/dashboard.md)."""
+    number("--port", port, low=1, high=65535)
     try:
         import uvicorn
 

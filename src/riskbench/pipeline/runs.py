@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -140,6 +140,36 @@ def resume(run_id: str, options: RunOptions | None = None,
 async def _execute(db: Engine, run: Run, cases: Sequence[TestCase], model: Model,
                    options: RunOptions, progress: Progress | None,
                    helpers: dict[str, Model] | None = None) -> RunResult:
+    with _stops_as_interrupted(db, run.id):  # loading judges may take long, or fail
+        written = await _attempts(db, run, cases, model, options, progress, helpers)
+    store.set_status(db, run.id, "finished")
+    run = store.get_run(db, run.id)
+    scores = metrics.score_run(db, run.id, run.config.judges[0], run.config.k,
+                              options.exclude_blocked)
+    out_dir = options.report_dir or Path("reports") / run.id
+    reports = report.write_reports(db, run, scores, out_dir, tier=options.tier)
+    return RunResult(run, scores, reports, written)
+
+
+@contextlib.contextmanager
+def _stops_as_interrupted(db: Engine, run_id: str) -> Iterator[None]:
+    """A run stopped by anything before its last attempt (Ctrl-C, a refused key, a
+    crash) is `interrupted`, so `--resume` finishes it; never left `running`. Ctrl-C
+    becomes RunInterrupted."""
+    try:
+        yield
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        store.set_status(db, run_id, "interrupted")
+        raise RunInterrupted(run_id) from None
+    except BaseException:
+        store.set_status(db, run_id, "interrupted")
+        raise
+
+
+async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Model,
+                    options: RunOptions, progress: Progress | None,
+                    helpers: dict[str, Model] | None) -> int:
+    """Run the missing attempts, each stored with its verdicts; the number written."""
     config = run.config
     done = store.done_keys(db, run.id)
     work = [(c, s) for c in cases for s in range(config.k) if (c.id, s) not in done]
@@ -178,14 +208,6 @@ async def _execute(db: Engine, run: Run, cases: Sequence[TestCase], model: Model
     flusher = asyncio.create_task(flush_periodically())
     try:
         await executor.execute(run.id, work, sink)
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        writer.flush()
-        store.set_status(db, run.id, "interrupted")
-        raise RunInterrupted(run.id) from None
-    except BaseException:
-        writer.flush()
-        store.set_status(db, run.id, "interrupted")
-        raise
     finally:
         flusher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -197,13 +219,7 @@ async def _execute(db: Engine, run: Run, cases: Sequence[TestCase], model: Model
             await each.aclose()
         if progress:
             progress.stop()
-    store.set_status(db, run.id, "finished")
-    run = store.get_run(db, run.id)
-    scores = metrics.score_run(db, run.id, config.judges[0], config.k,
-                              options.exclude_blocked)
-    out_dir = options.report_dir or Path("reports") / run.id
-    reports = report.write_reports(db, run, scores, out_dir, tier=options.tier)
-    return RunResult(run, scores, reports, writer.written)
+    return writer.written
 
 
 def write_run_reports(run_id: str, options: RunOptions | None = None) -> RunResult:
