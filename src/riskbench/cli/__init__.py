@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from riskbench.cli import judge, lists, run
+from riskbench.cli import campaign, judge, lists, run
 from riskbench.cli.compliance import compliance
 from riskbench.cli.monitor import models_app, monitor_app
 from riskbench.cli.options import err
@@ -15,9 +15,9 @@ from riskbench.errors import RunInterrupted, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=False,
                   help="Measure how safe large language models are.")
-ORDER = ("run", "evaluate", "runs", "report", "judge", "judge-eval", "suites", "build",
+ORDER = ("run", "campaign", "evaluate", "runs", "report", "judge", "judge-eval", "suites", "build",
          "judges", "compliance", "serve")  # as `riskbench --help` lists them
-for group in (run.app, lists.app, judge.app):
+for group in (run.app, campaign.app, lists.app, judge.app):
     app.registered_commands += group.registered_commands
     app.registered_groups += group.registered_groups
 app.command("compliance")(compliance)

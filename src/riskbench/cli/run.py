@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from riskbench import pipeline
+from riskbench.cli.campaign import Baseline, FailIf, FailOn, report_comparison
 from riskbench.cli.options import DbOpt, csv, err, out
 from riskbench.cli.options import tier as tier_
 from riskbench.errors import UsageError
@@ -198,8 +199,19 @@ def report(
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out")] = None,
     tier: str = "restricted",
+    campaign: Annotated[str | None, typer.Option(help="A campaign id (or 'latest'): its "
+                        "comparison report.", show_default=False)] = None,
+    runs: Annotated[str | None, typer.Option(help="Comma-separated run ids: their "
+                    "comparison report.", show_default=False)] = None,
+    fail_on: FailOn = None,
+    fail_if: FailIf = None,
+    baseline: Baseline = None,
 ) -> None:
-    """Write a run's reports again, from the store alone."""
+    """Write a run's reports again, or a comparison (--campaign, --runs), from the store
+    alone; with a gate (--fail-on, --fail-if, --baseline) exit 1 when it fails."""
+    if campaign or runs:
+        report_comparison(campaign, csv(runs or ""), db, out_dir, fail_on, fail_if, baseline)
+        return
     if not run_id and not latest:
         raise UsageError("give a run id or --latest (`riskbench runs` lists the runs)")
     result = pipeline.write_run_reports(

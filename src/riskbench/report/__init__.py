@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from riskbench.atomic import write_atomic
 from riskbench.metrics import RunScores
 from riskbench.report import content, html, markdown
+from riskbench.report.comparison import write_comparison
 from riskbench.types import Run
 
 
@@ -25,4 +26,4 @@ def write_reports(engine: Engine, run: Run, scores: RunScores, out_dir: Path,
     return paths
 
 
-__all__ = ["write_reports"]
+__all__ = ["write_comparison", "write_reports"]
