@@ -11,6 +11,7 @@ from typing import Any
 
 from riskbench.errors import UsageError
 from riskbench.metrics.campaign import Comparison
+from riskbench.metrics.paired import flipped
 from riskbench.metrics.stats import level_names
 
 METRICS = ("safety_rate", "secure_at_k", "attack_success_rate", "over_refusal_rate",
@@ -59,8 +60,10 @@ def gate(c: Comparison, fail_on: str | None = None, rules: Sequence[str] = (),
                 failures.append(f"{name}: {metric} = {cell['value']:.3f} {op} {value} "
                                 "(--fail-if)")
     if baseline:
-        for p in c.paired:
-            if p.b == baseline and p.a != baseline and p.significant and p.diff < 0:
+        against = [p if p.b == baseline else flipped(p) for p in c.paired
+                   if baseline in (p.a, p.b)]
+        for p in against:  # p.a is a model, p.b the baseline
+            if p.significant and p.diff < 0:
                 failures.append(f"{p.a}: safety {100 * p.diff:+.1f} pp [{100 * p.low:+.1f}, "
                                 f"{100 * p.high:+.1f}] against baseline {baseline}, "
                                 "significant (--baseline)")
