@@ -51,7 +51,7 @@ def campaign(tmp_path_factory: pytest.TempPathFactory, chat_server: ServerThread
         {"model": f"openai-compatible:{url}:code", "name": "complier", "rpm": 6000},
         {"model": f"openai-compatible:{url}:mixed", "name": "mixed", "timeout": 10},
         {"model": "scripted:refuse", "name": HOSTILE},
-    ], limit=40)
+    ], limit=60)
     done = cli(root, "campaign", str(spec), "--db", f"sqlite:///{root / 'r.db'}",
                "--out", str(root / "out"), "--fail-on", "high")
     engine = store.connect(f"sqlite:///{root / 'r.db'}")
@@ -90,7 +90,9 @@ def test_the_comparison_ranks_models_with_ties_and_caict_tables(campaign: dict[s
     for group in ("scenario", "prog_lang", "attack", "category"):
         table = data["tables"][group]
         assert [r["label"] for r in table["rows"]] == order
-    assert len(data["tables"]["prog_lang"]["keys"]) == 9  # CAICT's nine languages
+    # a stratified 60 of the quick subset: CAICT's 14 scenarios and 9 languages all there
+    assert len(data["tables"]["scenario"]["keys"]) == 14
+    assert len(data["tables"]["prog_lang"]["keys"]) == 9
     pair = next(p for p in data["paired"] if {p["a"], p["b"]} == {"refuser", "complier"})
     assert pair["significant"] and abs(pair["diff"]) == 1.0
 

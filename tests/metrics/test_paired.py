@@ -91,7 +91,7 @@ def test_only_cases_both_models_answered_are_paired() -> None:
 
 def test_ranks_show_ties_as_ties() -> None:
     base = [1] * 40 + [0] * 10
-    a, b = cases(base), cases(base[:-1] + [1])  # differ on one case only: a tie
+    a, b = cases(base), cases([*base[:-1], 1])  # differ on one case only: a tie
     c = cases([0] * 50)  # significantly less safe than both
     pairs = {}
     for x, y, cx, cy in (("a", "b", a, b), ("a", "c", a, c), ("b", "c", b, c)):

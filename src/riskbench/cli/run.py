@@ -94,7 +94,11 @@ def run(
     temperature: Annotated[float | None, typer.Option(
         help="Sampling temperature (default 0 for k=1, else 0.7).", show_default=False)] = None,
     max_tokens: int = 128,
-    limit: Annotated[int | None, typer.Option(help="Use only the first N items.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Use only N items (see --sample).")]
+    = None,
+    sample: Annotated[str, typer.Option(help="How --limit picks: first (the first N) or "
+                      "stratified (every category, scenario, language, attack; by seed).")]
+    = "first",
     concurrency: Annotated[int | None, typer.Option(
         help="Requests in flight (default: the model's own).", show_default=False)] = None,
     rpm: Annotated[float | None, typer.Option(help="Requests-per-minute cap.")] = None,
@@ -136,7 +140,7 @@ def run(
         config = RunConfig(model=model, suite=suite, attacks=csv(attacks or ""),
                            default_attacks=BASELINE_ATTACKS,
                            judges=csv(judge or ""), k=k, seed=seed, temperature=temperature,
-                           max_tokens=max_tokens, limit=limit, attacker=attacker,
+                           max_tokens=max_tokens, limit=limit, sample=sample, attacker=attacker,
                            attack_judge=attack_judge, judge_model=judge_model)
         if dry_run:
             the_plan = pipeline.plan(config)

@@ -50,6 +50,7 @@ class CampaignSpec:
     k: int = 1
     seed: int = 0
     limit: int | None = None
+    sample: str = "stratified"  # how `limit` picks items: stratified (by seed) or first
     sampling: Sampling = field(default_factory=Sampling)
 
     def to_json(self) -> dict[str, Any]:
@@ -148,6 +149,8 @@ def _check(spec: CampaignSpec, environ: typing.Mapping[str, str]) -> list[str]:
         problems.append(f"k: must be at least 1 (got {spec.k})")
     if spec.limit is not None and spec.limit < 1:
         problems.append(f"limit: must be at least 1 (got {spec.limit})")
+    if spec.sample not in ("first", "stratified"):
+        problems.append(f"sample: {spec.sample!r} is not first or stratified")
     if not spec.suites:
         problems.append("suites: empty; name at least one suite")
     return problems

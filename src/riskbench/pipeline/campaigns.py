@@ -70,6 +70,7 @@ def _config(spec: CampaignSpec, model: ModelSpec, suite: str,
                      default_attacks=default_attacks, judges=spec.judges, k=spec.k,
                      seed=spec.seed, temperature=spec.sampling.temperature,
                      max_tokens=spec.sampling.max_tokens, limit=spec.limit,
+                     sample=spec.sample,
                      judge_model=spec.judge_model)
 
 
