@@ -181,8 +181,9 @@ def campaign_labels(campaign_id: str, options: RunOptions | None = None
     """(label, run id) of every run of a stored campaign."""
     db = store.connect((options or RunOptions()).db_url)
     cid, _, _ = store.get_campaign(db, campaign_id)
-    return [(r.label if len({x.suite for x in store.campaign_runs(db, cid)}) == 1
-             else f"{r.label} / {r.suite}", r.run_id) for r in store.campaign_runs(db, cid)]
+    runs = store.campaign_runs(db, cid)
+    several = len({r.suite for r in runs}) > 1  # then a label names the suite too
+    return [(f"{r.label} / {r.suite}" if several else r.label, r.run_id) for r in runs]
 
 
 def compare_runs(labelled: Sequence[tuple[str, str]], options: RunOptions | None = None,
