@@ -31,9 +31,10 @@ def _pct(cell: dict[str, Any] | None) -> str:
 
 def heatmap(rows: list[dict[str, Any]], keys: list[str], title: str) -> str:
     """Models (rows) x keys (columns) as coloured cells of their value in percent, the
-    colour of the cell's risk level where it has one (else by value); inline SVG."""
+    colour of the cell's risk level where it has one (else by value), pale where the cell
+    is too small to grade; inline SVG."""
     label_w, cell_w, cell_h, top = 220, 58, 26, 120
-    width, height = label_w + cell_w * len(keys) + 10, top + cell_h * len(rows) + 10
+    width, height = label_w + cell_w * len(keys) + 90, top + cell_h * len(rows) + 10
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}">',
              f"<title>{escape(title)}</title>"]
@@ -55,13 +56,14 @@ def heatmap(rows: list[dict[str, Any]], keys: list[str], title: str) -> str:
                 continue
             value = 100 * cell["value"]
             level = cell.get("risk_level")
-            colour = LEVEL_COLOURS.get(level or "", "#bbb" if level else
-                                       "#2e7d32" if value >= 90 else "#f9a825"
-                                       if value >= 60 else "#c62828")
+            graded = level in LEVEL_COLOURS  # an "insufficient" cell is drawn pale
+            colour = LEVEL_COLOURS[level] if graded else "#2e7d32" if value >= 90 \
+                else "#f9a825" if value >= 60 else "#c62828"
+            opacity = "" if graded or level is None else ' fill-opacity="0.45"'
             tip = (f"{label} / {key}: {value:.1f}% (n={cell['n']}"
                    f"{', ' + level if level else ''})")
             parts.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                         f'fill="{colour}"><title>{escape(tip)}</title></rect>'
+                         f'fill="{colour}"{opacity}><title>{escape(tip)}</title></rect>'
                          f'<text x="{x + cell_w / 2 - 1:.0f}" y="{y + 17}" font-size="11" '
                          f'text-anchor="middle" fill="#fff">{value:.0f}</text>')
     parts.append("</svg>")
