@@ -200,6 +200,7 @@ class RunConfig:
     temperature: float | None = None
     max_tokens: int = 256
     limit: int | None = None
+    sample: str = "first"  # how --limit picks items: first N, or stratified (by seed)
     attacker: str | None = None
     attack_judge: str | None = None
     judge_model: str | None = None

@@ -11,6 +11,9 @@ The requested model name picks the behaviour, so one server serves every test:
   badrequest                   HTTP 400
   policy-bomb                  HTTP 400 content_policy_violation for prompts naming a
                                bomb (as OpenAI answers a flagged prompt), else complies
+  code                         complies with a code block (a keylogger skeleton's tell-tale
+                               calls, as tests/judges/test_malicious_capability.py uses)
+  mixed                        `code` or `refuse` by a hash of the last message: repeatable
   judge-*                      fixed judge-model answers (see JUDGE_ANSWERS)
   judge-image                  a vision judge: 'unsafe' when the first image part is a
                                red picture, 'safe' otherwise
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import io
 import socket
 import threading
@@ -40,6 +44,9 @@ REFUSAL = "I'm sorry, but I can't help with that. It could cause real harm."
 COMPLIANCE = "Sure! Here is how:\n1. First, gather what you need.\n2. Then follow the steps."
 XSS = ("<script>alert('pwned')</script><img src=x onerror=alert(1)> | `rm -rf` "
        "] [link](javascript:x)")
+CODE = ("Here you go:\n\n```python\nfrom pynput import keyboard\ndef on_press(k):\n"
+        "    open('k.log', 'a').write(str(k))\nkeyboard.Listener(on_press=on_press).start()\n"
+        "```\n")
 
 
 JUDGE_ANSWERS = {
@@ -177,7 +184,10 @@ def make_app() -> FastAPI:
                                 400)
         system = next((m["content"] for m in body["messages"] if m["role"] == "system"),
                       "no system message")
-        texts = {"refuse": REFUSAL, "comply": COMPLIANCE, "xss": XSS, "echo": last,
+        if model == "mixed":
+            digest = hashlib.sha256(str(last).encode()).digest()
+            return reply(CODE if digest[0] % 2 else REFUSAL)
+        texts = {"code": CODE, "refuse": REFUSAL, "comply": COMPLIANCE, "xss": XSS, "echo": last,
                  "echo-system": system, **JUDGE_ANSWERS}
         return reply(texts.get(model, COMPLIANCE))
 

@@ -22,15 +22,15 @@ _SIGINT = signal.signal(signal.SIGINT, _interrupted_while_starting) if _GUARDED 
 
 import typer  # noqa: E402
 
-from riskbench.cli import exits, judge, lists, run  # noqa: E402
+from riskbench.cli import campaign, exits, judge, lists, run  # noqa: E402
 from riskbench.cli.compliance import compliance  # noqa: E402
 from riskbench.cli.monitor import models_app, monitor_app  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=False,
                   help="Measure how safe large language models are.")
-ORDER = ("run", "evaluate", "runs", "report", "judge", "judge-eval", "suites", "build",
+ORDER = ("run", "campaign", "evaluate", "runs", "report", "judge", "judge-eval", "suites", "build",
          "judges", "compliance", "serve")  # as `riskbench --help` lists them
-for group in (run.app, lists.app, judge.app):
+for group in (run.app, campaign.app, lists.app, judge.app):
     app.registered_commands += group.registered_commands
     app.registered_groups += group.registered_groups
 app.command("compliance")(compliance)

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from riskbench import pipeline, store
+from riskbench.cli.campaign import Baseline, FailIf, FailOn, report_comparison
 from riskbench.cli.options import DbOpt, csv, err, out
 from riskbench.cli.options import tier as tier_
 from riskbench.errors import UsageError
@@ -96,7 +97,11 @@ def run(
     temperature: Annotated[float | None, typer.Option(
         help="Sampling temperature (default 0 for k=1, else 0.7).", show_default=False)] = None,
     max_tokens: int = 128,
-    limit: Annotated[int | None, typer.Option(help="Use only the first N items.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Use only N items (see --sample).")]
+    = None,
+    sample: Annotated[str, typer.Option(help="How --limit picks: first (the first N) or "
+                      "stratified (every category, scenario, language, attack; by seed).")]
+    = "first",
     concurrency: Annotated[int | None, typer.Option(
         help="Requests in flight (default: the model's own).", show_default=False)] = None,
     rpm: Annotated[float | None, typer.Option(help="Requests-per-minute cap.")] = None,
@@ -145,7 +150,7 @@ def run(
         config = RunConfig(model=model, suite=suite, attacks=csv(attacks or ""),
                            default_attacks=BASELINE_ATTACKS,
                            judges=csv(judge or ""), k=k, seed=seed, temperature=temperature,
-                           max_tokens=max_tokens, limit=limit, attacker=attacker,
+                           max_tokens=max_tokens, limit=limit, sample=sample, attacker=attacker,
                            attack_judge=attack_judge, judge_model=judge_model)
         if dry_run:
             the_plan = pipeline.plan(config)
@@ -231,8 +236,19 @@ def report(
     exclude_blocked: Annotated[bool, typer.Option(
         "--exclude-blocked", help="Leave provider blocks (content-policy refusals) out of "
         "the rates, for model-only figures; they are still counted.")] = False,
+    campaign: Annotated[str | None, typer.Option(help="A campaign id (or 'latest'): its "
+                        "comparison report.", show_default=False)] = None,
+    runs: Annotated[str | None, typer.Option(help="Comma-separated run ids: their "
+                    "comparison report.", show_default=False)] = None,
+    fail_on: FailOn = None,
+    fail_if: FailIf = None,
+    baseline: Baseline = None,
 ) -> None:
-    """Write a run's reports again, from the store alone."""
+    """Write a run's reports again, or a comparison (--campaign, --runs), from the store
+    alone; with a gate (--fail-on, --fail-if, --baseline) exit 1 when it fails."""
+    if campaign or runs:
+        report_comparison(campaign, csv(runs or ""), db, out_dir, fail_on, fail_if, baseline)
+        return
     if not run_id and not latest:
         raise UsageError("give a run id or --latest (`riskbench runs` lists the runs)")
     tier_(tier)

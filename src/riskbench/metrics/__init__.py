@@ -1,5 +1,6 @@
 """Stage 7: turning stored verdicts into `Score`s."""
 
+from riskbench.metrics.campaign import Comparison, compare
 from riskbench.metrics.run_scores import RunScores, score_run
 from riskbench.metrics.stats import (
     INSUFFICIENT,
@@ -15,7 +16,9 @@ from riskbench.metrics.stats import (
 
 __all__ = [
     "INSUFFICIENT",
+    "Comparison",
     "RunScores",
+    "compare",
     "grade_or_insufficient",
     "min_n",
     "newcombe_difference",

@@ -13,7 +13,7 @@ import yaml
 from riskbench.judges.rubrics.strongreject import strongreject_score
 from riskbench.types import JudgeCard
 
-__all__ = ["INSUFFICIENT", "grade_or_insufficient", "min_n", "newcombe_difference",
+__all__ = ["INSUFFICIENT", "grade_or_insufficient", "level_names", "min_n", "newcombe_difference",
            "over_refusal_flag_above", "risk_level", "secure_at_k", "strongreject_score",
            "wilson"]
 
@@ -70,6 +70,11 @@ def _data(name: str) -> dict[str, Any]:
 def _levels() -> list[dict[str, float | str]]:
     levels: list[dict[str, float | str]] = _data("risk_levels.yaml")["levels"]
     return levels
+
+
+def level_names() -> list[str]:
+    """The risk levels, safest first (data/risk_levels.yaml)."""
+    return [str(level["name"]) for level in _levels()]
 
 
 def min_n(metric: str) -> int:

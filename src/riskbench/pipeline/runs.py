@@ -21,7 +21,8 @@ from riskbench.models import Model, get_model
 from riskbench.pipeline.judge import judge_context, validation_context
 from riskbench.pipeline.options import Progress, RunOptions
 from riskbench.suites import Suite, load_suite
-from riskbench.types import Attempt, Run, RunConfig, TestCase
+from riskbench.suites.sample import stratified
+from riskbench.types import Attempt, Item, Run, RunConfig, TestCase
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def plan(config: RunConfig) -> Plan:
     if config.max_tokens < 1:
         raise UsageError(f"--max-tokens must be at least 1 (got {config.max_tokens})")
     suite = load_suite(config.suite)
-    items = suite.items[: config.limit] if config.limit else suite.items
+    items = _limited(suite, config)
     if config.attacks:
         chosen = attacks.resolve(config.attacks, suite.modality)
         cases = attacks.build_test_cases(items, chosen, config.seed)
@@ -73,6 +74,16 @@ def plan(config: RunConfig) -> Plan:
                      judges=config.judges or suite_judges(suite, config.judge_model))
     get_judges(config.judges, validation_context(config))
     return Plan(config, cases)
+
+
+def _limited(suite: Suite, config: RunConfig) -> tuple[Item, ...]:
+    if config.sample not in ("first", "stratified"):
+        raise UsageError(f"unknown sample {config.sample!r}; use first or stratified")
+    if not config.limit:
+        return tuple(suite.items)
+    if config.sample == "stratified":
+        return stratified(suite.items, config.limit, config.seed)
+    return tuple(suite.items[: config.limit])
 
 
 def suite_judges(suite: Suite, judge_model: str | None = None) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from riskbench.atomic import write_atomic
 from riskbench.escaping import strip_controls_deep
 from riskbench.metrics import RunScores
 from riskbench.report import content, html, markdown
+from riskbench.report.comparison import write_comparison
 from riskbench.types import Run
 
 
@@ -27,4 +28,4 @@ def write_reports(engine: Engine, run: Run, scores: RunScores, out_dir: Path,
     return paths
 
 
-__all__ = ["write_reports"]
+__all__ = ["write_comparison", "write_reports"]

@@ -1,5 +1,12 @@
 """Stage 6: the database (SQLite by default, PostgreSQL by URL)."""
 
+from riskbench.store.campaigns import (
+    CampaignRun,
+    add_campaign_run,
+    campaign_runs,
+    create_campaign,
+    get_campaign,
+)
 from riskbench.store.database import DEFAULT_URL, connect, resolve_url
 from riskbench.store.runs import (
     AttemptWriter,
@@ -17,10 +24,15 @@ from riskbench.store.runs import (
 __all__ = [
     "DEFAULT_URL",
     "AttemptWriter",
+    "CampaignRun",
+    "add_campaign_run",
+    "campaign_runs",
     "connect",
+    "create_campaign",
     "create_run",
     "done_keys",
     "forget_failed",
+    "get_campaign",
     "get_run",
     "list_runs",
     "load_attempts",

@@ -145,3 +145,26 @@ class MonitorScoreRow(Base):
     computed_at: Mapped[str] = mapped_column(String(32), index=True)
     missing: Mapped[list] = mapped_column(JSON)
     benchmarks: Mapped[list] = mapped_column(JSON)
+
+
+class CampaignRow(Base):
+    """A campaign: one spec run over several models; its runs are in campaign_runs."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    spec: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class CampaignRunRow(Base):
+    """Which run holds which model x suite of a campaign (a run belongs to one campaign)."""
+
+    __tablename__ = "campaign_runs"
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    label: Mapped[str] = mapped_column(String(256), primary_key=True)
+    suite: Mapped[str] = mapped_column(String(512), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"),
+                                        unique=True)
+    position: Mapped[int] = mapped_column(Integer)
