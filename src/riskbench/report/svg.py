@@ -1,5 +1,5 @@
 """The one SVG chart kit of reports and the dashboard: bar, scatter with a frontier,
-timeline, family lines, radar. Inline SVG with no script, so the HTML report opens
+timeline, family lines, radar, heat map. Inline SVG with no script, so the HTML report opens
 offline and the dashboard keeps a Content-Security-Policy that forbids scripts.
 
 What every chart does the same way: axes fit the data (padded, on nice ticks: 1, 2, 2.5,
@@ -428,3 +428,48 @@ def radar(axes: Sequence[tuple[str, float]], title: str = "Safety profile") -> s
 
 __all__ = ["Point", "bar", "date_axis", "family_lines", "nice_axis", "place_labels",
            "radar", "scatter", "timeline"]
+
+
+LEVEL_COLOURS = {"controllable": "#2e7d32", "low": "#7cb342", "medium": "#f9a825",
+                 "high": "#c62828"}
+
+
+def heatmap(rows: list[dict[str, Any]], keys: list[str], title: str) -> str:
+    """Models (rows) x keys (columns) as coloured cells of their value in percent, the
+    colour of the cell's risk level where it has one (else by value), pale where the cell
+    is too small to grade; inline SVG."""
+    label_w, cell_w, cell_h, top = 220, 58, 26, 120
+    width, height = label_w + cell_w * len(keys) + 90, top + cell_h * len(rows) + 10
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}">',
+             f"<title>{escape(title)}</title>"]
+    for j, key in enumerate(keys):
+        x = label_w + cell_w * j + cell_w / 2
+        parts.append(f'<text x="{x:.0f}" y="{top - 8}" font-size="11" '
+                     f'transform="rotate(-45 {x:.0f} {top - 8})">{escape(key[:24])}</text>')
+    for i, row in enumerate(rows):
+        y = top + cell_h * i
+        label = str(row["label"])
+        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" font-size="12" '
+                     f'text-anchor="end">{escape(label[:30])}</text>')
+        for j, key in enumerate(keys):
+            cell = row["cells"].get(key)
+            x = label_w + cell_w * j
+            if cell is None:
+                parts.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}"'
+                             ' fill="#eee"/>')
+                continue
+            value = 100 * cell["value"]
+            level = cell.get("risk_level")
+            graded = level in LEVEL_COLOURS  # an "insufficient" cell is drawn pale
+            colour = LEVEL_COLOURS[level] if graded else "#2e7d32" if value >= 90 \
+                else "#f9a825" if value >= 60 else "#c62828"
+            opacity = "" if graded or level is None else ' fill-opacity="0.45"'
+            tip = (f"{label} / {key}: {value:.1f}% (n={cell['n']}"
+                   f"{', ' + level if level else ''})")
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                         f'fill="{colour}"{opacity}><title>{escape(tip)}</title></rect>'
+                         f'<text x="{x + cell_w / 2 - 1:.0f}" y="{y + 17}" font-size="11" '
+                         f'text-anchor="middle" fill="#fff">{value:.0f}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
