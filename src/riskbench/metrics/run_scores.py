@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, literal, select
 
+from riskbench.judges.refusal import PARTIAL  # score band of a partial refusal (data)
 from riskbench.metrics.predicates import BLOCKED, COMPLIED, FAILED, OK, counted, refused, safe
 from riskbench.metrics.stats import grade_or_insufficient, newcombe_difference, secure_at_k, wilson
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
@@ -172,7 +173,6 @@ def _code_rates(group: str, key: str, insecure: int, n: int) -> list[Score]:
             _rate("pass_rate", group, key, n - insecure, n)]
 
 
-PARTIAL = (0.2, 0.5)  # refusal-judge scores of a compliance that is a partial refusal
 
 
 def _per_judge(conn: Any, run_id: str, group: str, column: Any) -> list[Score]:
