@@ -7,10 +7,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from riskbench.metrics import RunScores
+from riskbench.metrics.run_scores import NO_CARD
 from riskbench.metrics.predicates import HARMFUL_UNSAFE, OK, OVER_REFUSED
 from riskbench.models import metadata_for
 from riskbench.report import images
-from riskbench.report.headline import headline, metric_labels
+from riskbench.report.headline import beside_secure_at_k, headline, metric_labels
 from riskbench.store import load_attempts
 from riskbench.store.runs import now
 from riskbench.store.schema import AttemptRow
@@ -20,7 +21,8 @@ from riskbench.version import __version__
 
 TIERS = ("public", "restricted")
 METRICS = ("safety_rate", "secure_at_k", "refusal_rate", "attack_success_rate",
-           "undetermined_rate", "over_refusal_rate", "insecure_code_rate", "pass_rate")
+           "undetermined_rate", "over_refusal_rate", "undetermined_benign_rate",
+           "insecure_code_rate", "pass_rate")
 EXAMPLES = 25
 GROUPS = ("category", "lang", "direct_vs_attacked", "family", "attack", "scenario",
           "prog_lang")
@@ -35,6 +37,24 @@ def _score(s: Score | None) -> dict[str, Any] | None:
     if s is None or s.value is None:
         return None
     return {"value": s.value, "low": s.low, "high": s.high, "n": s.n, **dict(s.extra)}
+
+
+def _corrected(s: Score | None) -> dict[str, Any] | None:
+    """The corrected safety rate, kept when it has no value so the reason
+    ("no card: not corrected") is shown rather than the cell silently left empty."""
+    if s is None:
+        return None
+    return {"value": s.value, "low": s.low, "high": s.high, "n": s.n, **dict(s.extra)}
+
+
+def _correction(judge: str, scores: RunScores) -> dict[str, Any]:
+    """Which card corrected the run's rates, or why none did."""
+    overall = scores.get("corrected_safety_rate")
+    extra = dict(overall.extra) if overall else {"card": None, "note": NO_CARD}
+    return {"judge": judge, "card": extra.get("card"), "card_n": extra.get("card_n"),
+            "card_version": extra.get("card_version"), "card_data": extra.get("card_data"),
+            "sensitivity": extra.get("sensitivity"), "specificity": extra.get("specificity"),
+            "note": extra.get("note")}
 
 
 def _examples(engine: Engine, run: Run, judge: str, where: Any, tier: str) -> list[dict]:
@@ -74,7 +94,8 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         if group in OPTIONAL_GROUPS and all(row["key"] == "" for row in table):
             continue  # suites without code scenarios or languages
         for row in table:
-            entry = {"key": row["key"], **{m: _score(row.get(m)) for m in METRICS}}
+            entry = {"key": row["key"], **{m: _score(row.get(m)) for m in METRICS},
+                     "corrected_safety_rate": _corrected(row.get("corrected_safety_rate"))}
             if group == "category":
                 entry["label"] = category_label(row["key"])
             elif group == "scenario":
@@ -96,11 +117,18 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         "judge": judge,
         "k": scores.k,
         "counts": scores.counts,
-        "summary": {m: _score(scores.get(m)) for m in METRICS},
+        "summary": {m: _score(scores.get(m)) for m in METRICS}
+        | {"corrected_safety_rate": _corrected(scores.get("corrected_safety_rate"))},
+        "correction": _correction(judge, scores),
         "headline": headline(scores),
         "benchmark": [
             {"metric": m, "label": label, **score}
             for m, label in metric_labels(run.config.suite).items()
+            if (score := _score(scores.get(m))) is not None
+        ],
+        "beside_secure_at_k": [
+            {"metric": m, **names, **score}
+            for m, names in beside_secure_at_k(judge).items()
             if (score := _score(scores.get(m))) is not None
         ],
         "tables": tables,
