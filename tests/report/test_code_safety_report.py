@@ -6,8 +6,6 @@ on cases of the quick code-safety suite, judged by `code_safety`, into SQLite.""
 import json
 from pathlib import Path
 
-import pytest
-
 from conftest import DATASETS
 from riskbench.metrics import min_n
 from riskbench.pipeline import RunOptions, evaluate

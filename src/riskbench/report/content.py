@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from riskbench.metrics import RunScores
-from riskbench.metrics.run_scores import NO_CARD
 from riskbench.metrics.predicates import HARMFUL_UNSAFE, OK, OVER_REFUSED
+from riskbench.metrics.run_scores import NO_CARD
 from riskbench.models import metadata_for
 from riskbench.report import images
 from riskbench.report.headline import beside_secure_at_k, headline, metric_labels

@@ -30,13 +30,13 @@ def _corr(score: dict[str, Any] | None) -> str:
 def _correction(c: dict[str, Any]) -> str:
     corr = c["correction"]
     if not corr["card"]:
-        return f"Judge {_cell(c['judge'])} has no card: {_cell(corr['note'])}; rates are as observed."
+        return f"Judge {_cell(c['judge'])}: {_cell(corr['note'])}; the rates are as observed."
     return (f"Corrected rates: the observed unsafe rate corrected for the judge's measured "
             f"error (Rogan–Gladen) with the card of {_cell(corr['card'])} (n = "
             f"{corr['card_n']} human-labelled responses; sensitivity "
-            f"{corr['sensitivity']:.3f}, specificity {corr['specificity']:.3f}; "
-            f"{_cell(corr['card_data'])}); corrected safety = 1 − corrected unsafe, its "
-            "95 % interval a bootstrap over the run's verdicts and the card's rows.")
+            f"{corr['sensitivity']:.3f}, specificity {corr['specificity']:.3f}; its data in "
+            "the JSON report and docs/judges.md); corrected safety = 1 − corrected unsafe, "
+            "its 95 % interval a bootstrap over the run's verdicts and the card's rows.")
 
 
 def _gap(g: dict[str, Any]) -> str:
