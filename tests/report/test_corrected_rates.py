@@ -3,30 +3,16 @@ the scoring judge's measured error (Rogan-Gladen, with the judge's shipped card)
 HTML and Markdown, per table cell too, with the undetermined share; a judge without a card
 says "no card: not corrected". Real runs of scripted models into SQLite."""
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
 
-from conftest import DATASETS
+from helpers.xstest_subset import xstest_subset
 from riskbench.pipeline import RunOptions, evaluate
 from riskbench.types import RunConfig
 
 ROOT = Path(__file__).resolve().parents[2]
-XSTEST = DATASETS / "xstest" / "xstest_prompts.csv"
-
-
-def _subset(tmp_path: Path, per_label: int) -> Path:
-    rows = list(csv.DictReader(XSTEST.open(encoding="utf-8")))
-    keep = [r for r in rows if r["label"] == "safe"][:per_label] + \
-        [r for r in rows if r["label"] == "unsafe"][:per_label]
-    out = tmp_path / "xstest_subset.csv"
-    with out.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(keep)
-    return out
 
 
 def _run(tmp_path: Path, model: str, suite: str, **config: object) -> Path:
@@ -39,7 +25,7 @@ def _run(tmp_path: Path, model: str, suite: str, **config: object) -> Path:
 @pytest.fixture(scope="module")
 def alternate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("alt")
-    return _run(tmp, "scripted:alternate", f"xstest:{_subset(tmp, 30)}",
+    return _run(tmp, "scripted:alternate", f"xstest:{xstest_subset(tmp, 30)}",
                 attacks=("direct", "prefix_injection"), judges=("refusal",))
 
 
@@ -82,7 +68,7 @@ def test_every_table_cell_has_corrected_rate_and_undetermined_share(alternate: P
 
 
 def test_a_judge_without_a_card_says_so(tmp_path: Path) -> None:
-    out = _run(tmp_path, "scripted:comply", f"xstest:{_subset(tmp_path, 5)}",
+    out = _run(tmp_path, "scripted:comply", f"xstest:{xstest_subset(tmp_path, 5)}",
                attacks=("direct",), judges=("malicious_capability",))
     data = json.loads((out / "report.json").read_text("utf-8"))
     assert data["correction"] == {**data["correction"], "card": None,
