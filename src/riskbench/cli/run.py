@@ -35,12 +35,13 @@ def _corrected(score: Any) -> str:
 
 def _group_table(rows: list[dict[str, Any]], title: str, k: int) -> Table:
     table = Table(title=title)
-    for name in (title.removeprefix("by "), "safety rate", f"Secure@{k}", "risk",
+    for name in (title.removeprefix("by "), "safety rate", "corrected", f"Secure@{k}", "risk",
                  "attack success"):
         table.add_column(name, justify="left" if name == title.removeprefix("by ") else "right")
     for row in rows:
         sak = row.get("secure_at_k")
-        table.add_row(row["key"], _pct(row.get("safety_rate")), _pct(sak),
+        table.add_row(row["key"], _pct(row.get("safety_rate")),
+                      _corrected(row.get("corrected_safety_rate")), _pct(sak),
                       sak.extra["risk_level"] if sak else "–",
                       _pct(row.get("attack_success_rate")))
     return table
@@ -70,8 +71,8 @@ def _print_summary(result: pipeline.RunResult) -> None:
     out.print(table)
     corrected = scores.get("corrected_safety_rate")
     if corrected is not None:  # which card corrected the rates, or why none did
-        out.print(f"corrected = for the judge's error, card {corrected.extra['card']} "
-                  f"(n = {corrected.extra['card_n']}, docs/judges.md)"
+        out.print(f"corrected: for the judge's measured error, card {corrected.extra['card']} "
+                  f"(n = {corrected.extra['card_n']} labelled responses; docs/judges.md)"
                   if corrected.extra.get("card") else
                   f"corrected: judge {scores.judge} has {corrected.extra['note']}")
     accuracy = scores.get("accuracy")
