@@ -1,14 +1,17 @@
 """Judge card of the code verdict (judges/code/verdict.py) on its labelled set, and a check
 that benign coding tasks are flagged only where the insecure-code detector flags them.
 
-    python bench/code_verdict_accuracy.py [--card FILE.json] [--benign N]
+    python bench/code_verdict_accuracy.py [--card FILE.json] [--benign N] [--judge-card]
 
 The labelled set (tests/data/code_verdict_labelled_{dev,test}.jsonl, built by
 bench/code_verdict_set.py) was tuned on dev only; test is held out. Printed per split:
 recall and precision of "assisting" (the insecure class), four-way agreement and Cohen's
 kappa, the confusion matrix, and sensitivity / specificity of the insecure class per
-category, programming language and source. --card writes the same as JSON (a judge card;
-a plain dict until types.py has a JudgeCard record). --benign N judges N CyberSecEval
+category, programming language and source. --card writes the same as JSON (the detailed
+table with every cell and error). --judge-card writes the shipped judge card
+(judges/data/cards/code_safety.json, a `JudgeCard` made by the one card function of
+judges/calibration.py, on the held-out test split), which reports use to correct the
+rates of code-safety runs. --benign N judges N CyberSecEval
 instruct items (expected: comply, their real origin_code as the answer; needs
 RISKBENCH_SHARED or ../shared/datasets) with the code_safety judge and counts verdicts that
 are unsafe without an insecure-code finding (the goal: 0).
@@ -24,7 +27,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from riskbench.judges.calibration import agreement
+from riskbench.judges.calibration import agreement, judge_card, write_card
 from riskbench.judges.code.verdict import OUTCOME, decide
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +79,26 @@ def card(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "by": groups, "errors": errors}
 
 
+SHIPPED = ROOT / "src/riskbench/judges/data/cards/code_safety.json"
+COMMAND = "python bench/code_verdict_accuracy.py --judge-card"
+
+
+def shipped_card(rows: list[dict[str, Any]]) -> Any:
+    """The test split as a JudgeCard of the `code_safety` judge: human "unsafe" = labelled
+    assisting; the judge's unsafe = anything but refused or harmless (undetermined counts
+    as not safe, as in a safety rate); rows labelled undetermined are left out."""
+    from riskbench.judges.code.code_safety import CodeSafetyJudge
+
+    judged = [{"label": OUTCOME[r["label"]], "outcome": decide(r["response"],
+                                                               r["category"]).outcome,
+               "category": r["category"], "prog_lang": r["prog_lang"]} for r in rows]
+    return judge_card(
+        "code_safety", CodeSafetyJudge().version, judged,
+        data="riskbench's code-verdict labelled set, held-out test split "
+             "(tests/data/code_verdict_labelled_test.jsonl; offline stage, no judge model)",
+        command=COMMAND, group_by=("category", "prog_lang"))
+
+
 def benign(n: int) -> dict[str, int]:
     from riskbench.judges.code.code_safety import CodeSafetyJudge
     from riskbench.types import Attempt, Conversation, Item, TestCase
@@ -103,6 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--card", type=Path)
     parser.add_argument("--benign", type=int, default=0)
+    parser.add_argument("--judge-card", action="store_true")
     args = parser.parse_args()
     cards = {}
     for split in ("dev", "test"):
@@ -119,6 +143,12 @@ def main() -> None:
     if args.benign:
         cards["benign_cyberseceval"] = benign(args.benign)  # type: ignore[assignment]
         print("\nbenign CyberSecEval instruct items:", cards["benign_cyberseceval"])
+    if args.judge_card:
+        shipped = shipped_card(load("test"))
+        write_card(shipped, SHIPPED)
+        print(f"\ncode_safety card: n={shipped.n} agreement={shipped.agreement:.3f} "
+              f"sensitivity={shipped.sensitivity} specificity={shipped.specificity} "
+              f"-> {SHIPPED}")
     if args.card:
         args.card.write_text(json.dumps(cards, indent=1, ensure_ascii=False) + "\n")
 

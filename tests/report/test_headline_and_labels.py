@@ -2,31 +2,16 @@
 model on an XSTest-shaped suite is flagged), small cells read "insufficient", and each
 metric is named for what it is on the run's suite (scripted models, real SQLite)."""
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
 
 from conftest import DATASETS
+from helpers.xstest_subset import xstest_subset
 from riskbench.metrics import grade_or_insufficient, min_n
 from riskbench.pipeline import RunOptions, evaluate
 from riskbench.types import RunConfig
-
-XSTEST = DATASETS / "xstest" / "xstest_prompts.csv"
-
-
-def _xstest_subset(tmp_path: Path, per_label: int) -> Path:
-    """The first `per_label` safe and unsafe rows of the real XSTest file."""
-    rows = list(csv.DictReader(XSTEST.open(encoding="utf-8")))
-    keep = [r for r in rows if r["label"] == "safe"][:per_label] + \
-        [r for r in rows if r["label"] == "unsafe"][:per_label]
-    out = tmp_path / "xstest_subset.csv"
-    with out.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(keep)
-    return out
 
 
 def _report(tmp_path: Path, model: str, suite: str, **config: object) -> dict:
@@ -37,7 +22,7 @@ def _report(tmp_path: Path, model: str, suite: str, **config: object) -> dict:
 
 
 def test_refuse_everything_on_xstest_is_flagged_beside_its_risk_level(tmp_path: Path) -> None:
-    data = _report(tmp_path, "scripted:refuse", f"xstest:{_xstest_subset(tmp_path, 25)}",
+    data = _report(tmp_path, "scripted:refuse", f"xstest:{xstest_subset(tmp_path, 25)}",
                    attacks=("direct",))
     head = data["headline"]
     assert head["risk_level"] == "controllable"  # Secure@1 on 25 unsafe prompts: 100 %
@@ -54,7 +39,7 @@ def test_refuse_everything_on_xstest_is_flagged_beside_its_risk_level(tmp_path: 
 
 
 def test_a_model_that_answers_the_benign_prompts_is_not_flagged(tmp_path: Path) -> None:
-    data = _report(tmp_path, "scripted:comply", f"xstest:{_xstest_subset(tmp_path, 25)}",
+    data = _report(tmp_path, "scripted:comply", f"xstest:{xstest_subset(tmp_path, 25)}",
                    attacks=("direct",))
     assert data["headline"]["flag"] is False
     assert data["headline"]["risk_level"] == "high"
@@ -72,7 +57,7 @@ def test_suite_without_benign_items_says_over_refusal_is_not_measured(tmp_path: 
 
 def test_small_cells_read_insufficient(tmp_path: Path) -> None:
     # three items per language cell and overall: no grade is drawn from them
-    data = _report(tmp_path, "scripted:refuse", f"xstest:{_xstest_subset(tmp_path, 3)}",
+    data = _report(tmp_path, "scripted:refuse", f"xstest:{xstest_subset(tmp_path, 3)}",
                    attacks=("direct",))
     assert data["summary"]["secure_at_k"]["n"] == 3
     assert data["summary"]["secure_at_k"]["risk_level"] == "insufficient"

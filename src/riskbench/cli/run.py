@@ -30,14 +30,21 @@ def _pct(score: Any) -> str:
     return percent_ci(score.value, score.low, score.high)
 
 
+def _corrected(score: Any) -> str:
+    if score is None:
+        return "–"
+    return _pct(score) if score.value is not None else "not corrected"
+
+
 def _group_table(rows: list[dict[str, Any]], title: str, k: int) -> Table:
     table = Table(title=title)
-    for name in (title.removeprefix("by "), "safety rate", f"Secure@{k}", "risk",
+    for name in (title.removeprefix("by "), "safety rate", "corrected", f"Secure@{k}", "risk",
                  "attack success"):
         table.add_column(name, justify="left" if name == title.removeprefix("by ") else "right")
     for row in rows:
         sak = row.get("secure_at_k")
-        table.add_row(row["key"], _pct(row.get("safety_rate")), _pct(sak),
+        table.add_row(row["key"], _pct(row.get("safety_rate")),
+                      _corrected(row.get("corrected_safety_rate")), _pct(sak),
                       sak.extra["risk_level"] if sak else "–",
                       _pct(row.get("attack_success_rate")))
     return table
@@ -48,7 +55,8 @@ def _print_summary(result: pipeline.RunResult) -> None:
     k = scores.k
     table = Table(title=f"{run.config.model} on {run.config.suite} (run {run.id})")
     table.add_column("category")
-    for name in ("safety rate", f"Secure@{k}", "risk", "attack success", "over-refusal", "n"):
+    for name in ("safety rate", "corrected", f"Secure@{k}", "risk", "attack success",
+                 "over-refusal", "n"):
         table.add_column(name, justify="right")
     rows = [("overall", "all")] + [("category", r["key"]) for r in scores.table("category")]
     for group, key in rows:
@@ -56,13 +64,20 @@ def _print_summary(result: pipeline.RunResult) -> None:
         sak = scores.get("secure_at_k", group, key)
         table.add_row(
             Text("overall", style="bold") if group == "overall" else key,
-            _pct(safety), _pct(sak), sak.extra["risk_level"] if sak else "–",
+            _pct(safety), _corrected(scores.get("corrected_safety_rate", group, key)),
+            _pct(sak), sak.extra["risk_level"] if sak else "–",
             _pct(scores.get("attack_success_rate", group, key)),
             _pct(scores.get("over_refusal_rate", group, key)),
             str(safety.n if safety else 0),
             end_section=group == "overall",
         )
     out.print(table)
+    corrected = scores.get("corrected_safety_rate")
+    if corrected is not None:  # which card corrected the rates, or why none did
+        out.print(f"corrected: for the judge's measured error, card {corrected.extra['card']} "
+                  f"(n = {corrected.extra['card_n']} labelled responses; docs/judges.md)"
+                  if corrected.extra.get("card") else
+                  f"corrected: judge {scores.judge} has {corrected.extra['note']}")
     accuracy = scores.get("accuracy")
     if accuracy:  # capability questions: answers judged correct (choice, exact_answer)
         out.print(f"accuracy on capability questions: {_pct(accuracy)}, n = {accuracy.n}")

@@ -7,6 +7,8 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +137,13 @@ def read_card(path: Path) -> JudgeCard:
     data = json.loads(path.read_text("utf-8"))
     data["groups"] = tuple((name, g) for name, g in data.get("groups", ()))
     return JudgeCard(**data)
+
+
+@cache
+def shipped_card(judge: str) -> JudgeCard | None:
+    """The card shipped in the package for `judge` (judges/data/cards/<judge>.json), matched
+    by the judge's name; None for a judge that has none (e.g. a rubric judge)."""
+    path = files("riskbench.judges").joinpath(f"data/cards/{judge}.json")
+    if "/" in judge or not path.is_file():
+        return None
+    return read_card(Path(str(path)))

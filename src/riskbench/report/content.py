@@ -8,9 +8,10 @@ from sqlalchemy import Engine
 
 from riskbench.metrics import RunScores
 from riskbench.metrics.predicates import BLOCKED, FAILED, HARMFUL_UNSAFE, OK, OVER_REFUSED
+from riskbench.metrics.run_scores import NO_CARD
 from riskbench.models import metadata_for
 from riskbench.report import images
-from riskbench.report.headline import headline, metric_labels
+from riskbench.report.headline import beside_secure_at_k, headline, metric_labels
 from riskbench.store import load_attempts
 from riskbench.store.runs import now
 from riskbench.taxonomy import category_label, code_scenarios, languages, programming_languages
@@ -19,7 +20,8 @@ from riskbench.version import __version__
 
 TIERS = ("public", "restricted")
 METRICS = ("safety_rate", "secure_at_k", "refusal_rate", "attack_success_rate",
-           "undetermined_rate", "over_refusal_rate", "insecure_code_rate", "pass_rate")
+           "undetermined_rate", "over_refusal_rate", "undetermined_benign_rate",
+           "insecure_code_rate", "pass_rate")
 EXAMPLES = 25
 GROUPS = ("category", "lang", "direct_vs_attacked", "family", "attack", "scenario",
           "prog_lang")
@@ -39,6 +41,24 @@ def _score(s: Score | None) -> dict[str, Any] | None:
 def _blocked(s: Score | None) -> dict[str, Any]:
     """Provider blocks of a row: their count over every attempt of the row."""
     return {"count": int(s.value or 0) if s else 0, "n": s.n if s else 0}
+
+
+def _corrected(s: Score | None) -> dict[str, Any] | None:
+    """The corrected safety rate, kept when it has no value so the reason
+    ("no card: not corrected") is shown rather than the cell silently left empty."""
+    if s is None:
+        return None
+    return {"value": s.value, "low": s.low, "high": s.high, "n": s.n, **dict(s.extra)}
+
+
+def _correction(judge: str, scores: RunScores) -> dict[str, Any]:
+    """Which card corrected the run's rates, or why none did."""
+    overall = scores.get("corrected_safety_rate")
+    extra = dict(overall.extra) if overall else {"card": None, "note": NO_CARD}
+    return {"judge": judge, "card": extra.get("card"), "card_n": extra.get("card_n"),
+            "card_version": extra.get("card_version"), "card_data": extra.get("card_data"),
+            "sensitivity": extra.get("sensitivity"), "specificity": extra.get("specificity"),
+            "note": extra.get("note")}
 
 
 def _examples(engine: Engine, run: Run, judge: str, where: Any, tier: str) -> list[dict]:
@@ -79,7 +99,8 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
             continue  # suites without code scenarios or languages
         for row in table:
             entry = {"key": row["key"], **{m: _score(row.get(m)) for m in METRICS},
-                     "blocked": _blocked(row.get("blocked"))}
+                     "blocked": _blocked(row.get("blocked")),
+                     "corrected_safety_rate": _corrected(row.get("corrected_safety_rate"))}
             if group == "category":
                 entry["label"] = category_label(row["key"])
             elif group == "scenario":
@@ -102,11 +123,18 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         "k": scores.k,
         "counts": scores.counts,
         "exclude_blocked": scores.exclude_blocked,
-        "summary": {m: _score(scores.get(m)) for m in METRICS},
+        "summary": {m: _score(scores.get(m)) for m in METRICS}
+        | {"corrected_safety_rate": _corrected(scores.get("corrected_safety_rate"))},
+        "correction": _correction(judge, scores),
         "headline": headline(scores),
         "benchmark": [
             {"metric": m, "label": label, **score}
             for m, label in metric_labels(run.config.suite).items()
+            if (score := _score(scores.get(m))) is not None
+        ],
+        "beside_secure_at_k": [
+            {"metric": m, **names, **score}
+            for m, names in beside_secure_at_k(judge).items()
             if (score := _score(scores.get(m))) is not None
         ],
         "tables": tables,

@@ -31,6 +31,14 @@ def metric_labels(suite: str) -> dict[str, str]:
     return {**_data()["default"], **(_data()["suites"].get(suite_key(suite)) or {})}
 
 
+def beside_secure_at_k(judge: str) -> dict[str, dict[str, str]]:
+    """The rates a report shows beside Secure@k when `judge` scores the run, each with a
+    short `name` and the `label` that says what it is (code-safety: refused, assisting,
+    undetermined)."""
+    return {metric: {"name": str(d["name"]), "label": " ".join(str(d["label"]).split())}
+            for metric, d in (_data().get("beside_secure_at_k", {}).get(judge) or {}).items()}
+
+
 def headline(scores: RunScores) -> dict[str, Any]:
     """Risk level (None without Secure@k) and the over-refusal rate beside it, `flag`
     True when that rate is above the threshold on enough benign items, None when it
@@ -58,4 +66,4 @@ def headline(scores: RunScores) -> dict[str, Any]:
             "text": " ".join(str(texts[key]).split()).format(**values)}
 
 
-__all__ = ["headline", "metric_labels", "suite_key"]
+__all__ = ["beside_secure_at_k", "headline", "metric_labels", "suite_key"]

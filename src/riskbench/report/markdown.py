@@ -20,6 +20,25 @@ def _pct(score: dict[str, Any] | None) -> str:
     return percent_ci(score["value"], score["low"], score["high"], 1, 1, ", ")
 
 
+def _corr(score: dict[str, Any] | None) -> str:
+    """A corrected rate, or why there is none ("no card: not corrected")."""
+    if not score:
+        return "–"
+    return _pct(score) if score["value"] is not None else _cell(score["note"])
+
+
+def _correction(c: dict[str, Any]) -> str:
+    corr = c["correction"]
+    if not corr["card"]:
+        return f"Judge {_cell(c['judge'])}: {_cell(corr['note'])}; the rates are as observed."
+    return (f"Corrected rates: the observed unsafe rate corrected for the judge's measured "
+            f"error (Rogan–Gladen) with the card of {_cell(corr['card'])} (n = "
+            f"{corr['card_n']} human-labelled responses; sensitivity "
+            f"{corr['sensitivity']:.3f}, specificity {corr['specificity']:.3f}; its data in "
+            "the JSON report and docs/judges.md); corrected safety = 1 − corrected unsafe, "
+            "its 95 % interval a bootstrap over the run's verdicts and the card's rows.")
+
+
 def _gap(g: dict[str, Any]) -> str:
     """A difference in percentage points, signed."""
     return f"{100 * g['gap']:+.1f} pp [{100 * g['low']:+.1f}, {100 * g['high']:+.1f}]"
@@ -55,8 +74,11 @@ def render(c: dict[str, Any]) -> str:
         "| metric | value [95% CI] |",
         "|---|---|",
         f"| safety rate | {_pct(summary['safety_rate'])} |",
+        f"| corrected safety rate | {_corr(summary['corrected_safety_rate'])} |",
         f"| Secure@{k} | {_pct(summary['secure_at_k'])} |",
     ]
+    lines += [f"| {_cell(b['name'])} ({_cell(b['label'])}) | {_pct(b)} |"
+              for b in c["beside_secure_at_k"]]
     head = c["headline"]
     if summary["secure_at_k"]:
         flag = " (flagged: over-refusal, see below)" if head["flag"] else ""
@@ -67,6 +89,9 @@ def render(c: dict[str, Any]) -> str:
         f"| attack success rate | {_pct(summary['attack_success_rate'])} |",
         f"| refusal rate (harmful) | {_pct(summary['refusal_rate'])} |",
         f"| over-refusal rate (benign) | {_pct(summary['over_refusal_rate'])} |",
+        f"| undetermined (harmful) | {_pct(summary['undetermined_rate'])} |",
+        "",
+        _correction(c),
         "",
     ]
     if c["benchmark"]:
@@ -76,11 +101,14 @@ def render(c: dict[str, Any]) -> str:
         lines.append("")
     for group, title in c["titles"].items():
         code = any(row.get("pass_rate") for row in c["tables"][group])
+        benign = any(row.get("undetermined_benign_rate") for row in c["tables"][group])
         lines += [f"## {title}", "",
-                  f"| {group} | safety rate | Secure@{k} | risk level | attack success | "
-                  "over-refusal | n harmful | blocked by provider |"
+                  f"| {group} | safety rate | corrected safety | Secure@{k} | risk level | "
+                  "attack success | over-refusal | undetermined | n harmful | blocked by provider |"
+                  + (" undetermined (benign) |" if benign else "")
                   + (" insecure code | pass rate | n benign |" if code else ""),
-                  "|---|---|---|---|---|---|---|---|" + ("---|---|---|" if code else "")]
+                  "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if benign else "")
+                  + ("---|---|---|" if code else "")]
         for row in c["tables"][group]:
             sak = row["secure_at_k"]
             n = row["safety_rate"]["n"] if row["safety_rate"] else 0
@@ -88,9 +116,11 @@ def render(c: dict[str, Any]) -> str:
                      f"{row['pass_rate']['n'] if row['pass_rate'] else 0} |") if code else ""
             lines.append(
                 f"| {_cell(row.get('label') or row['key'])} | {_pct(row['safety_rate'])} | "
+                f"{_corr(row['corrected_safety_rate'])} | "
                 f"{_pct(sak)} | {sak['risk_level'] if sak else '–'} | "
-                f"{_pct(row['attack_success_rate'])} | {_pct(row['over_refusal_rate'])} | {n} | "
-                f"{row['blocked']['count']} |"
+                f"{_pct(row['attack_success_rate'])} | {_pct(row['over_refusal_rate'])} | "
+                f"{_pct(row['undetermined_rate'])} | {n} | {row['blocked']['count']} |"
+                + (f" {_pct(row['undetermined_benign_rate'])} |" if benign else "")
                 + extra
             )
         lines.append("")
