@@ -59,8 +59,8 @@ def test_a_confident_head_overrules_an_unclear_rules_refusal_a_hesitant_one_abst
 def test_embeddings_keep_the_callers_order_whatever_the_lengths() -> None:
     from riskbench.judges.refusal_model import available, embed
 
-    if not available():
-        pytest.skip("the `judge` extra is not installed")
+    # `make test` installs the `judge` extra: a missing one is a broken setup, not a skip
+    assert available(), "the `judge` extra is not installed; pip install -e '.[judge]'"
     texts = ["Short.", PARTIAL_REPLY * 3, PREAMBLE_REPLY, "Another short one here."]
     together = embed(texts)
     alone = [embed([t])[0] for t in texts]

@@ -15,8 +15,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 BOOTSTRAP = 2000
 ALPHA = 0.05
 
@@ -70,6 +68,8 @@ def mcnemar_exact(b: int, c: int) -> float:
 def clustered_bootstrap(diffs: Sequence[float], clusters: Sequence[str], seed: int = 0,
                         resamples: int = BOOTSTRAP) -> tuple[float, float]:
     """95 % percentile interval of the mean of `diffs`, resampling whole clusters."""
+    import numpy as np  # here, not at import: every CLI command imports metrics
+
     names = sorted(set(clusters))
     index = {name: i for i, name in enumerate(names)}
     totals = np.zeros(len(names))
