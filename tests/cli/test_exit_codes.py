@@ -157,6 +157,17 @@ def test_a_run_whose_every_attempt_errored_exits_1(capsys: pytest.CaptureFixture
     assert run_count(tmp_path / "riskbench.db") == 1  # stored: resumable once fixed
 
 
+def test_modes_whose_every_run_errored_exit_1(capsys: pytest.CaptureFixture[str],
+                                              chat_server: ServerThread,
+                                              tmp_path: Path) -> None:
+    code, _, stderr = cli(capsys, "evaluate", f"openai-compatible:{chat_server.url}:badrequest",
+                          "--mode", "baseline", "--limit", "2", "--out", str(tmp_path / "m"))
+    assert code == 1, stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("error: run ") and "attempts failed" in last, stderr
+    assert (tmp_path / "m").exists()  # the combined report is still written
+
+
 def test_the_installed_typer_is_the_one_these_tests_pin() -> None:
     """pyproject bounds typer; this fails on a version outside the tested range, so an
     upgrade is a decision (rerun this file, then widen the bound)."""

@@ -76,8 +76,9 @@ def holding(request: pytest.FixtureRequest) -> Iterator[HoldingServer]:
         yield server
 
 
-def interrupted_run(tmp_path: Path, holding: HoldingServer) -> list[str]:
-    """Start `riskbench run`, SIGINT it once the held request arrived; its stderr lines
+def interrupted_run(tmp_path: Path, holding: HoldingServer,
+                    signum: int = signal.SIGINT) -> list[str]:
+    """Start `riskbench run`, signal it once the held request arrived; its stderr lines
     (progress redraws left out), after asserting exit 130 and no traceback."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "riskbench.cli", "run", "--model",
@@ -86,7 +87,7 @@ def interrupted_run(tmp_path: Path, holding: HoldingServer) -> list[str]:
         cwd=tmp_path, env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True)
     assert holding.reached.wait(90), f"no request reached /{holding.hold}"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
     return [line for line in stderr.splitlines()
@@ -111,9 +112,12 @@ def test_ctrl_c_before_the_run_exists_exits_130(tmp_path: Path,
 
 
 @pytest.mark.parametrize("holding", ["chat"], indirect=True)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_mid_run_leaves_it_interrupted_and_resumable(tmp_path: Path,
-                                                            holding: HoldingServer) -> None:
-    lines = interrupted_run(tmp_path, holding)
+                                                            holding: HoldingServer,
+                                                            signum: int) -> None:
+    """SIGTERM (a batch scheduler's stop, `kill`) is handled like Ctrl-C."""
+    lines = interrupted_run(tmp_path, holding, signum)
     assert len(lines) == 1 and lines[0].startswith("interrupted; everything finished is "
                                                    "stored. Resume with"), lines
     assert statuses(tmp_path) == ["interrupted"]

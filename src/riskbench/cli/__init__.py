@@ -38,8 +38,17 @@ app.registered_commands.sort(
     key=lambda c: ORDER.index(c.name or getattr(c.callback, "__name__", "")))
 app.add_typer(models_app, name="models")
 app.add_typer(monitor_app, name="monitor")
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (a scheduler's or `kill`'s stop) takes Ctrl-C's path: the run is left
+    `interrupted` and resumable, exit 130, one line."""
+    signal.raise_signal(signal.SIGINT)
+
+
 if _GUARDED:
     signal.signal(signal.SIGINT, _SIGINT if _SIGINT is not None else signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminated)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -14,7 +14,7 @@ from riskbench import pipeline, store
 from riskbench.cli.campaign import Baseline, FailIf, FailOn, report_comparison
 from riskbench.cli.options import DbOpt, csv, err, out
 from riskbench.cli.options import tier as tier_
-from riskbench.errors import UsageError
+from riskbench.errors import RunFailed, UsageError
 from riskbench.report.format import percent_ci
 from riskbench.types import RunConfig
 from riskbench.validation import number, writable_folder
@@ -239,6 +239,22 @@ def evaluate(
         out.print(line, highlight=False)
     for kind, path in result.reports.items():
         out.print(f"  {kind:8} {path}", highlight=False)
+    _raise_if_every_run_failed(db, [part.run_id for info in result.modes
+                                    for part in info.parts if part.run_id])
+
+
+def _raise_if_every_run_failed(db: str | None, run_ids: list[str]) -> None:
+    """RunFailed (exit 1) when every mode's run got no reply at all, as for `run`: a
+    combined report of errors must not exit 0. One run that got replies is a result."""
+    handle, first = store.connect(db), None
+    for run_id in run_ids:
+        try:
+            store.raise_if_all_failed(handle, run_id)
+            return
+        except RunFailed as exc:
+            first = first or exc
+    if first is not None:
+        raise first
 
 
 @app.command()
