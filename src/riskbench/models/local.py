@@ -70,15 +70,48 @@ class _Request:
     seed: int
     future: asyncio.Future[Generation]
 
+    @property
+    def chars(self) -> int:
+        return sum(len(m.content) for m in self.messages)
+
+
+# A batch is padded to its longest prompt, and prefill and every decoding step cost in
+# proportion to rows x that length, so a few long code prompts in a batch of short ones
+# make every row pay for them (the code-safety suite's prompts run from 100 to 1,500
+# tokens). A batch takes the oldest request and the compatible requests closest to its
+# length, within rows x longest <= BATCH_CHARS (about 32 rows of 500 tokens).
+BATCH_CHARS = 64_000
+
+
+def take_batch(pending: Sequence[_Request], size: int, budget_chars: int) -> list[_Request]:
+    """The oldest request plus those nearest in prompt length that share its sampling,
+    as many as fit `size` rows and `budget_chars` of padded prompt; never empty."""
+    head = pending[0]
+    similar = sorted((r for r in pending[1:]
+                      if (r.max_tokens, r.temperature) == (head.max_tokens, head.temperature)),
+                     key=lambda r: abs(r.chars - head.chars))
+    batch, longest = [head], head.chars
+    for r in similar:
+        if len(batch) >= size:
+            break
+        wider = max(longest, r.chars)
+        if wider * (len(batch) + 1) > budget_chars:
+            continue
+        batch.append(r)
+        longest = wider
+    return batch
+
 
 class LocalModel:
     defaults = ModelDefaults(concurrency=32, timeout_s=1800.0)
 
-    def __init__(self, spec: str, folder: Path, gguf_file: str | None, batch_size: int = 32):
+    def __init__(self, spec: str, folder: Path, gguf_file: str | None, batch_size: int = 32,
+                 batch_chars: int = BATCH_CHARS):
         self.spec = spec
         self.folder = folder
         self.gguf_file = gguf_file
         self.batch_size = batch_size
+        self.batch_chars = batch_chars
         self._pending: list[_Request] = []
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -115,10 +148,7 @@ class LocalModel:
             if not self._pending:
                 self._wake.clear()
                 continue
-            head = self._pending[0]
-            batch = [r for r in self._pending
-                     if (r.max_tokens, r.temperature) == (head.max_tokens, head.temperature)]
-            batch = batch[: self.batch_size]
+            batch = take_batch(self._pending, self.batch_size, self.batch_chars)
             taken = {id(r) for r in batch}
             self._pending = [r for r in self._pending if id(r) not in taken]
             if not self._pending:
