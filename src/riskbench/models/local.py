@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from riskbench.errors import UsageError
+from riskbench.errors import ModelError, UsageError
 from riskbench.models.base import ModelDefaults, providers
 from riskbench.types import Generation, Message
 
@@ -112,7 +112,9 @@ class LocalModel:
         self.gguf_file = gguf_file
         self.batch_size = batch_size
         self.batch_chars = batch_chars
+        self._stop = threading.Event()  # set by aclose: a running batch ends at its next token
         self._pending: list[_Request] = []
+        self._inflight: list[_Request] = []
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
 
@@ -131,6 +133,7 @@ class LocalModel:
     ) -> Generation:
         loop = asyncio.get_running_loop()
         if self._worker is None:
+            self._stop.clear()
             self._wake = asyncio.Event()
             self._worker = loop.create_task(self._serve())
         request = _Request(messages, max_tokens, temperature, seed, loop.create_future())
@@ -153,6 +156,7 @@ class LocalModel:
             self._pending = [r for r in self._pending if id(r) not in taken]
             if not self._pending:
                 self._wake.clear()
+            self._inflight = batch
             try:
                 results = await asyncio.to_thread(self._generate_batch, batch)
             except Exception as exc:  # one bad batch fails its requests, not the worker
@@ -166,6 +170,7 @@ class LocalModel:
 
     def _generate_batch(self, batch: list[_Request]) -> list[Generation]:
         import torch
+        from transformers import StoppingCriteriaList
 
         tokenizer, model = _load(str(self.folder), self.gguf_file)
         texts = [
@@ -184,8 +189,10 @@ class LocalModel:
         with torch.inference_mode():
             out = model.generate(
                 **enc, max_new_tokens=head.max_tokens, pad_token_id=tokenizer.pad_token_id,
-                **sampling,
+                stopping_criteria=StoppingCriteriaList([_Stopped(self._stop)]), **sampling,
             )
+        if self._stop.is_set():
+            raise ModelError("the run stopped while this batch was generating")
         new_tokens = out[:, enc["input_ids"].shape[1]:]
         eos = tokenizer.eos_token_id
         results = []
@@ -200,9 +207,29 @@ class LocalModel:
         return results
 
     async def aclose(self) -> None:
+        """Stop the worker and the batch it is generating: a Ctrl-C or SIGTERM must not
+        wait minutes for a batch that nobody will store."""
+        self._stop.set()
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None
+        for r in (*self._inflight, *self._pending):
+            if not r.future.done():
+                r.future.set_exception(ModelError("the model was closed before it replied"))
+        self._inflight, self._pending = [], []
+
+
+class _Stopped:
+    """A transformers stopping criterion: every row is done once `event` is set."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool,
+                          device=input_ids.device)
 
 
 @providers.register("local")
