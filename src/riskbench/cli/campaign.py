@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from riskbench import pipeline
-from riskbench.cli.options import DbOpt, err, out
+from riskbench.cli.options import DbOpt, JsonOpt, err, out, print_json
 from riskbench.errors import ModelError
 from riskbench.metrics import Comparison
 from riskbench.metrics.gate import check_level, gate, parse_rule
@@ -148,6 +148,25 @@ def campaign(
             result.comparison.title)
     print_comparison(result.comparison, result.reports)
     apply_gate(comparison, fail_on, fail_if, label)
+
+
+@app.command("campaigns")
+def campaigns_list(db: DbOpt = None, limit: int = 50, as_json: JsonOpt = False) -> None:
+    """List stored campaigns, newest first, with their runs."""
+    from riskbench import store
+    from riskbench.validation import number
+
+    number("--limit", limit, low=1)
+    rows = store.list_campaigns(store.connect(db), limit)
+    if as_json:
+        print_json({"campaigns": rows})
+        return
+    table = Table("campaign", "name", "model", "run", "status")  # the id holds the time
+    for c in rows:
+        for n, r in enumerate(c["runs"] or [{"label": "", "run_id": "", "status": ""}]):
+            table.add_row(*((c["id"], c["name"]) if n == 0 else ("", "")),
+                          r["label"], r["run_id"], r["status"])
+    out.print(table)
 
 
 def report_comparison(campaign_id: str | None, run_ids: tuple[str, ...], db: str | None,
