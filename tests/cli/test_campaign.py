@@ -207,24 +207,3 @@ def _has_campaign(engine: Any) -> bool:
     except UsageError:
         return False
     return True
-
-
-def test_progress_in_logs_is_one_line_per_interval_with_the_real_rate() -> None:
-    from rich.console import Console
-
-    from riskbench.cli.progress import LineProgress
-    from riskbench.types import Attempt
-
-    console = Console(file=__import__("io").StringIO(), width=200)
-    progress = LineProgress(console, every=0.05)
-    progress.start(10, 4)
-    for n in range(6):
-        time.sleep(0.02)
-        progress.advance(Attempt("r", f"c{n}", 0, "error" if n == 0 else "ok", "", ()))
-    progress.stop()
-    lines = console.file.getvalue().splitlines()
-    assert lines[0] == "starting: 4/10 attempts already stored"
-    last = lines[-1]
-    assert last.startswith("10/10 attempts, ") and "1 errors" in last and "ETA 0 s" in last
-    rate = float(last.split(", ")[1].removesuffix("/s"))
-    assert 5 < rate < 60  # six attempts in about 0.12 s, not 10/0.12 or 6/0

@@ -115,7 +115,7 @@ def campaign(
 ) -> None:
     """Run every model of a spec (providers concurrently, each within its own limits),
     store one run per model under one campaign id and write the comparison report."""
-    from riskbench.cli.progress import LineProgress, RichProgress
+    from riskbench.cli.progress import progress_for
     from riskbench.cli.run import BASELINE_ATTACKS
     from riskbench.errors import UsageError
 
@@ -130,7 +130,7 @@ def campaign(
     options = pipeline.RunOptions(db_url=db, use_cache=not no_cache,
                                   retry_errors=retry_errors)
     try:
-        progress = RichProgress(err) if err.is_terminal else LineProgress(err)
+        progress = progress_for(err)
         result = campaigns.run_campaign(parsed, options, progress, resume=resume,
                                         default_attacks=BASELINE_ATTACKS, out_dir=out_dir)
     except campaigns.CampaignInterrupted as exc:

@@ -156,9 +156,9 @@ def run(
         retries=retries, use_cache=not no_cache, report_dir=out_dir, tier=tier_(tier),
         retry_errors=retry_errors, exclude_blocked=exclude_blocked,
     )
-    from riskbench.cli.progress import RichProgress
+    from riskbench.cli.progress import progress_for
 
-    progress = RichProgress(err)
+    progress = progress_for(err)
     if resume:
         result = pipeline.resume(resume, options, progress)
     else:
@@ -221,14 +221,14 @@ def evaluate(
     check_run_numbers(limit=limit, max_tokens=max_tokens)
     if out_dir is not None:
         writable_folder("--out", out_dir)
-    from riskbench.cli.progress import RichProgress
+    from riskbench.cli.progress import progress_for
     from riskbench.pipeline.modes import evaluate_modes
 
     result = evaluate_modes(model, mode, limit=limit, max_tokens=max_tokens,
                             attacker=attacker, attack_judge=attack_judge,
                             judge_model=judge_model, out_dir=out_dir,
                             options=pipeline.RunOptions(db_url=db, use_cache=not no_cache),
-                            progress=RichProgress(err), framework=framework)
+                            progress=progress_for(err), framework=framework)
     for row in result.content["modes"]:
         rate = row["safety_rate"]
         shown = f"{100 * rate['value']:.1f}% (n={rate['n']})" if rate else row["status"]
