@@ -97,6 +97,22 @@ def test_the_comparison_ranks_models_with_ties_and_caict_tables(campaign: dict[s
     assert pair["significant"] and abs(pair["diff"]) == 1.0
 
 
+def test_over_refusal_is_read_from_the_benign_controls(campaign: dict[str, Any]) -> None:
+    """Code-safety's benign controls answered with a refusal are over-refusals: the model
+    that always refuses over-refuses all of them, the one that always answers with code
+    none; n is the number of benign controls in the sample."""
+    engine = store.connect(f"sqlite:///{campaign['root'] / 'r.db'}")
+    benign = sum(1 for c in store.load_cases(engine, campaign["runs"]["refuser"].run_id)
+                 if c.item.expected == "comply")
+    assert benign > 0  # a stratified sample keeps benign controls
+    rows = {m["label"]: m["over_refusal_rate"] for m in campaign["data"]["models"]}
+    assert rows["refuser"]["value"] == 1.0 and rows["refuser"]["n"] == benign
+    assert rows[HOSTILE]["value"] == 1.0
+    assert rows["complier"]["value"] == 0.0 and rows["complier"]["n"] == benign
+    markdown = (campaign["root"] / "out" / "comparison.md").read_text()
+    assert "n/a" not in markdown  # measured for every model
+
+
 def test_report_from_the_store_alone_and_formula_safe_csv(campaign: dict[str, Any]) -> None:
     root = campaign["root"]
     again = cli(root, "report", "--campaign", campaign["id"], "--db",

@@ -45,8 +45,9 @@ def print_comparison(c: Comparison, reports: dict[str, Path]) -> None:
                       *(percent_ci(x["value"], x["low"], x["high"]) if x else "–"
                         for x in (sak,)),
                       (sak or {}).get("risk_level") or "–",
-                      *(percent_ci(x["value"], x["low"], x["high"]) if x else "–"
-                        for x in (m["safety_rate"], m["over_refusal_rate"])),
+                      *(percent_ci(x["value"], x["low"], x["high"]) if x else missing
+                        for x, missing in ((m["safety_rate"], "–"),
+                                           (m["over_refusal_rate"], "n/a"))),
                       m["run_id"])
     out.print(table)
     out.print("risk levels: " + ", ".join(f"{n} {lvl}" for lvl, n in c.level_counts.items()),

@@ -60,6 +60,6 @@ def csv(value: str) -> tuple[str, ...]:
 
 
 def tier(value: str) -> str:
-    if value not in ("public", "restricted"):
-        raise UsageError(f"unknown tier {value!r}; use public or restricted")
+    if value not in ("public", "restricted", "both"):
+        raise UsageError(f"unknown tier {value!r}; use public, restricted or both")
     return value

@@ -91,7 +91,7 @@ def _print_summary(result: pipeline.RunResult) -> None:
               f"{counts['errors']} errored, {counts.get('blocked', 0)} blocked by the provider"
               f"{' (excluded)' if result.scores.exclude_blocked else ''}. Reports:")
     for kind, path in result.reports.items():
-        out.print(f"  {kind:8} {path}")
+        out.print(f"  {kind:15} {path}")
 
 
 @app.command()
@@ -127,8 +127,9 @@ def run(
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Report folder "
                        "(default reports/<run-id>).")] = None,
-    tier: Annotated[str, typer.Option(help="public (harmful outputs withheld) or "
-                    "restricted.")] = "restricted",
+    tier: Annotated[str, typer.Option(help="Reports to write: public (report.*, harmful "
+                    "outputs and working prompts withheld), restricted (report-restricted.*,"
+                    " bannered) or both.")] = "both",
     exclude_blocked: Annotated[bool, typer.Option(
         "--exclude-blocked", help="Leave provider blocks (content-policy refusals) out of "
         "the rates, for model-only figures; they are still counted.")] = False,
@@ -247,7 +248,7 @@ def report(
     latest: Annotated[bool, typer.Option("--latest", help="The newest run.")] = False,
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out")] = None,
-    tier: str = "restricted",
+    tier: Annotated[str, typer.Option(help="public, restricted or both.")] = "both",
     exclude_blocked: Annotated[bool, typer.Option(
         "--exclude-blocked", help="Leave provider blocks (content-policy refusals) out of "
         "the rates, for model-only figures; they are still counted.")] = False,
