@@ -97,6 +97,17 @@ def test_the_comparison_ranks_models_with_ties_and_caict_tables(campaign: dict[s
     assert pair["significant"] and abs(pair["diff"]) == 1.0
 
 
+def test_each_run_writes_both_tiers(campaign: dict[str, Any]) -> None:
+    folders = sorted((campaign["root"] / "out" / "runs").iterdir())
+    assert len(folders) == 4
+    for folder in folders:
+        assert (folder / "report.html").exists() and (folder / "report-restricted.html").exists()
+    complier = next(f for f in folders if f.name.startswith("complier-"))
+    assert "pynput" in (complier / "report-restricted.json").read_text()  # its keylogger
+    assert "pynput" not in (complier / "report.json").read_text()
+    assert "pynput" not in (complier / "report.md").read_text()
+
+
 def test_over_refusal_is_read_from_the_benign_controls(campaign: dict[str, Any]) -> None:
     """Code-safety's benign controls answered with a refusal are over-refusals: the model
     that always refuses over-refuses all of them, the one that always answers with code
