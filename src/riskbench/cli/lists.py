@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -50,7 +50,7 @@ def suites(as_json: JsonOpt = False) -> None:
     """List the built-in suites."""
     from riskbench.suites import suites as registry
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, loader in registry:
         suite = loader()
         rows.append({"name": name, "items": len(suite.items),
@@ -110,8 +110,9 @@ def attacks_list(
     from riskbench.attacks import adaptive_attacks
     from riskbench.attacks import attacks as registry
 
-    rows = [{"name": n, "family": a.family, "turns": a.turns, "parameters": dict(a.params),
-             "source": a.source} for n, a in registry]
+    rows: list[dict[str, Any]] = [
+        {"name": n, "family": a.family, "turns": a.turns, "parameters": dict(a.params),
+         "source": a.source} for n, a in registry]
     rows += [{"name": n, "family": a.family, "turns": "adaptive",
               "parameters": dict(a.params), "source": a.source} for n, a in adaptive_attacks]
     shown = [r for r in rows if family is None or r["family"] == family]
@@ -195,10 +196,11 @@ def models(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     kinds = [{"name": name, "spec_form": PROVIDER_FORMS.get(name, f"{name}:...")}
              for name, _ in providers]
-    known = [{"model": name, "vendor": m.vendor, "family": m.family, "released": released(m),
-              "open_weights": m.open_weights, "reasoning": m.reasoning,
-              "modality": m.modality, "specs": list(m.specs)}
-             for name, m in catalog().items()]
+    known: list[dict[str, Any]] = [
+        {"model": name, "vendor": m.vendor, "family": m.family, "released": released(m),
+         "open_weights": m.open_weights, "reasoning": m.reasoning, "modality": m.modality,
+         "specs": list(m.specs)}
+        for name, m in catalog().items()]
     if as_json:
         print_json({"providers": kinds, "catalog": known})
         return
