@@ -4,6 +4,7 @@ the run with one line and exit 2."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import sqlite3
 import subprocess
@@ -54,9 +55,10 @@ def test_a_refused_key_stops_the_run_with_one_line(tmp_path: Path, canary: str,
     with FaultServer(fault_rate=0.0, reject={where: 401}) as s:
         proc = run_cli(tmp_path, s.url, canary)
     assert proc.returncode == 2, proc.stderr
-    # one error line, last; a progress bar may precede it once attempts had started
+    # one error line, last; progress (a bar, or log lines) may precede it once attempts
+    # had started
     lines = [line for line in proc.stderr.splitlines() if "error" in line.lower()
-             and not line.startswith("attempts ")]
+             and not re.match(r"attempts |\d+/\d+ attempts, ", line)]
     assert len(lines) == 1 and "rejected the API key (HTTP 401)" in lines[0], proc.stderr
     assert proc.stderr.strip().endswith(lines[0])
     assert VARIABLE in lines[0] and "Traceback" not in proc.stderr

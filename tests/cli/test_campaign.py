@@ -97,6 +97,33 @@ def test_the_comparison_ranks_models_with_ties_and_caict_tables(campaign: dict[s
     assert pair["significant"] and abs(pair["diff"]) == 1.0
 
 
+def test_each_run_writes_both_tiers(campaign: dict[str, Any]) -> None:
+    folders = sorted((campaign["root"] / "out" / "runs").iterdir())
+    assert len(folders) == 4
+    for folder in folders:
+        assert (folder / "report.html").exists() and (folder / "report-restricted.html").exists()
+    complier = next(f for f in folders if f.name.startswith("complier-"))
+    assert "pynput" in (complier / "report-restricted.json").read_text()  # its keylogger
+    assert "pynput" not in (complier / "report.json").read_text()
+    assert "pynput" not in (complier / "report.md").read_text()
+
+
+def test_over_refusal_is_read_from_the_benign_controls(campaign: dict[str, Any]) -> None:
+    """Code-safety's benign controls answered with a refusal are over-refusals: the model
+    that always refuses over-refuses all of them, the one that always answers with code
+    none; n is the number of benign controls in the sample."""
+    engine = store.connect(f"sqlite:///{campaign['root'] / 'r.db'}")
+    benign = sum(1 for c in store.load_cases(engine, campaign["runs"]["refuser"].run_id)
+                 if c.item.expected == "comply")
+    assert benign > 0  # a stratified sample keeps benign controls
+    rows = {m["label"]: m["over_refusal_rate"] for m in campaign["data"]["models"]}
+    assert rows["refuser"]["value"] == 1.0 and rows["refuser"]["n"] == benign
+    assert rows[HOSTILE]["value"] == 1.0
+    assert rows["complier"]["value"] == 0.0 and rows["complier"]["n"] == benign
+    markdown = (campaign["root"] / "out" / "comparison.md").read_text()
+    assert "n/a" not in markdown  # measured for every model
+
+
 def test_report_from_the_store_alone_and_formula_safe_csv(campaign: dict[str, Any]) -> None:
     root = campaign["root"]
     again = cli(root, "report", "--campaign", campaign["id"], "--db",
@@ -207,24 +234,3 @@ def _has_campaign(engine: Any) -> bool:
     except UsageError:
         return False
     return True
-
-
-def test_progress_in_logs_is_one_line_per_interval_with_the_real_rate() -> None:
-    from rich.console import Console
-
-    from riskbench.cli.progress import LineProgress
-    from riskbench.types import Attempt
-
-    console = Console(file=__import__("io").StringIO(), width=200)
-    progress = LineProgress(console, every=0.05)
-    progress.start(10, 4)
-    for n in range(6):
-        time.sleep(0.02)
-        progress.advance(Attempt("r", f"c{n}", 0, "error" if n == 0 else "ok", "", ()))
-    progress.stop()
-    lines = console.file.getvalue().splitlines()
-    assert lines[0] == "starting: 4/10 attempts already stored"
-    last = lines[-1]
-    assert last.startswith("10/10 attempts, ") and "1 errors" in last and "ETA 0 s" in last
-    rate = float(last.split(", ")[1].removesuffix("/s"))
-    assert 5 < rate < 60  # six attempts in about 0.12 s, not 10/0.12 or 6/0

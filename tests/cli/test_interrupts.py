@@ -6,6 +6,7 @@ and a run that exists is `interrupted` (resumable), never left `running`."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -79,7 +80,7 @@ def holding(request: pytest.FixtureRequest) -> Iterator[HoldingServer]:
 def interrupted_run(tmp_path: Path, holding: HoldingServer,
                     signum: int = signal.SIGINT) -> list[str]:
     """Start `riskbench run`, signal it once the held request arrived; its stderr lines
-    (progress redraws left out), after asserting exit 130 and no traceback."""
+    (progress redraws and log lines left out), after asserting exit 130 and no traceback."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "riskbench.cli", "run", "--model",
          f"openai-compatible:{holding.url}:m", "--attacks", "direct", "--limit", "3",
@@ -90,8 +91,9 @@ def interrupted_run(tmp_path: Path, holding: HoldingServer,
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+    progress = re.compile(r"\s*(attempts|starting: \d+/\d+ attempts|\d+/\d+ attempts, )")
     return [line for line in stderr.splitlines()
-            if line.strip() and not line.lstrip().startswith("attempts")]
+            if line.strip() and not progress.match(line)]
 
 
 def statuses(tmp_path: Path) -> list[str]:

@@ -28,8 +28,8 @@ from riskbench.cli.monitor import models_app, monitor_app  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=False,
                   help="Measure how safe large language models are.")
-ORDER = ("run", "campaign", "evaluate", "runs", "report", "judge", "judge-eval", "suites", "build",
-         "judges", "compliance", "serve")  # as `riskbench --help` lists them
+ORDER = ("run", "campaign", "campaigns", "evaluate", "runs", "report", "judge", "judge-eval",
+         "suites", "build", "judges", "compliance", "serve")  # as `riskbench --help` lists them
 for group in (run.app, campaign.app, lists.app, judge.app):
     app.registered_commands += group.registered_commands
     app.registered_groups += group.registered_groups

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from riskbench import pipeline
-from riskbench.cli.options import DbOpt, err, out
+from riskbench.cli.options import DbOpt, JsonOpt, err, out, print_json
 from riskbench.errors import ModelError
 from riskbench.metrics import Comparison
 from riskbench.metrics.gate import check_level, gate, parse_rule
@@ -45,8 +45,9 @@ def print_comparison(c: Comparison, reports: dict[str, Path]) -> None:
                       *(percent_ci(x["value"], x["low"], x["high"]) if x else "–"
                         for x in (sak,)),
                       (sak or {}).get("risk_level") or "–",
-                      *(percent_ci(x["value"], x["low"], x["high"]) if x else "–"
-                        for x in (m["safety_rate"], m["over_refusal_rate"])),
+                      *(percent_ci(x["value"], x["low"], x["high"]) if x else missing
+                        for x, missing in ((m["safety_rate"], "–"),
+                                           (m["over_refusal_rate"], "n/a"))),
                       m["run_id"])
     out.print(table)
     out.print("risk levels: " + ", ".join(f"{n} {lvl}" for lvl, n in c.level_counts.items()),
@@ -115,7 +116,7 @@ def campaign(
 ) -> None:
     """Run every model of a spec (providers concurrently, each within its own limits),
     store one run per model under one campaign id and write the comparison report."""
-    from riskbench.cli.progress import LineProgress, RichProgress
+    from riskbench.cli.progress import progress_for
     from riskbench.cli.run import BASELINE_ATTACKS
     from riskbench.errors import UsageError
 
@@ -130,7 +131,7 @@ def campaign(
     options = pipeline.RunOptions(db_url=db, use_cache=not no_cache,
                                   retry_errors=retry_errors)
     try:
-        progress = RichProgress(err) if err.is_terminal else LineProgress(err)
+        progress = progress_for(err)
         result = campaigns.run_campaign(parsed, options, progress, resume=resume,
                                         default_attacks=BASELINE_ATTACKS, out_dir=out_dir)
     except campaigns.CampaignInterrupted as exc:
@@ -148,6 +149,25 @@ def campaign(
             result.comparison.title)
     print_comparison(result.comparison, result.reports)
     apply_gate(comparison, fail_on, fail_if, label)
+
+
+@app.command("campaigns")
+def campaigns_list(db: DbOpt = None, limit: int = 50, as_json: JsonOpt = False) -> None:
+    """List stored campaigns, newest first, with their runs."""
+    from riskbench import store
+    from riskbench.validation import number
+
+    number("--limit", limit, low=1)
+    rows = store.list_campaigns(store.connect(db), limit)
+    if as_json:
+        print_json({"campaigns": rows})
+        return
+    table = Table("campaign", "name", "model", "run", "status")  # the id holds the time
+    for c in rows:
+        for n, r in enumerate(c["runs"] or [{"label": "", "run_id": "", "status": ""}]):
+            table.add_row(*((c["id"], c["name"]) if n == 0 else ("", "")),
+                          r["label"], r["run_id"], r["status"])
+    out.print(table)
 
 
 def report_comparison(campaign_id: str | None, run_ids: tuple[str, ...], db: str | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,39 +13,54 @@ from rich.text import Text
 
 from riskbench.atomic import write_atomic
 from riskbench.cli.monitor import models_app
-from riskbench.cli.options import DbOpt, out
+from riskbench.cli.options import DbOpt, JsonOpt, out, print_json
 
 app = typer.Typer()
 
 
 @app.command()
-def runs(db: DbOpt = None, limit: int = 50) -> None:
+def runs(db: DbOpt = None, limit: int = 50, as_json: JsonOpt = False) -> None:
     """List stored runs, newest first."""
     from riskbench import store
     from riskbench.validation import number
 
     number("--limit", limit, low=1)
-
+    rows = [{"id": r["id"], "status": r["status"], "model": r["config"]["model"],
+             "suite": r["config"]["suite"], "k": r["config"]["k"], "attempts": r["attempts"],
+             "expected_attempts": r["expected_attempts"], "errors": r["errors"],
+             "blocked": r["blocked"], "created_at": r["created_at"],
+             "finished_at": r["finished_at"], "config": r["config"]}
+            for r in store.list_runs(store.connect(db), limit)]
+    if as_json:
+        print_json({"runs": rows})
+        return
     table = Table()
     for name in ("run", "status", "model", "suite", "k", "attempts", "errors", "blocked",
                  "created"):
         table.add_column(name)
-    for r in store.list_runs(store.connect(db), limit):
-        table.add_row(r["id"], r["status"], r["config"]["model"], r["config"]["suite"],
-                      str(r["config"]["k"]), f"{r['attempts']}/{r['expected_attempts']}",
-                      str(r["errors"]), str(r["blocked"]), r["created_at"])
+    for r in rows:
+        table.add_row(r["id"], r["status"], r["model"], r["suite"], str(r["k"]),
+                      f"{r['attempts']}/{r['expected_attempts']}", str(r["errors"]),
+                      str(r["blocked"]), r["created_at"])
     out.print(table)
 
 
 @app.command()
-def suites() -> None:
+def suites(as_json: JsonOpt = False) -> None:
     """List the built-in suites."""
     from riskbench.suites import suites as registry
 
-    table = Table("suite", "items", "description")
+    rows: list[dict[str, Any]] = []
     for name, loader in registry:
         suite = loader()
-        table.add_row(name, str(len(suite.items)), suite.description.strip())
+        rows.append({"name": name, "items": len(suite.items),
+                     "description": suite.description.strip()})
+    if as_json:
+        print_json({"suites": rows})
+        return
+    table = Table("suite", "items", "description")
+    for r in rows:
+        table.add_row(r["name"], str(r["items"]), r["description"])
     out.print(table)
 
 
@@ -87,6 +102,7 @@ app.add_typer(attacks_app, name="attacks")
 def attacks_list(
     ctx: typer.Context,
     family: Annotated[str | None, typer.Option(help="Only this family.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """List the registered attacks with family, turns and source."""
     if ctx.invoked_subcommand:
@@ -94,13 +110,19 @@ def attacks_list(
     from riskbench.attacks import adaptive_attacks
     from riskbench.attacks import attacks as registry
 
+    rows: list[dict[str, Any]] = [
+        {"name": n, "family": a.family, "turns": a.turns, "parameters": dict(a.params),
+         "source": a.source} for n, a in registry]
+    rows += [{"name": n, "family": a.family, "turns": "adaptive",
+              "parameters": dict(a.params), "source": a.source} for n, a in adaptive_attacks]
+    shown = [r for r in rows if family is None or r["family"] == family]
+    if as_json:
+        print_json({"attacks": shown})
+        return
     table = Table("attack", "family", "turns", "parameters", "source")
-    rows = [(n, a.family, str(a.turns), a.params, a.source) for n, a in registry]
-    rows += [(n, a.family, "adaptive", a.params, a.source) for n, a in adaptive_attacks]
-    for name, fam, turns, params, source in rows:
-        if family is None or fam == family:
-            shown = ", ".join(f"{k}={v}" for k, v in params.items())
-            table.add_row(name, fam, turns, shown, source)
+    for r in shown:
+        table.add_row(r["name"], r["family"], str(r["turns"]),
+                      ", ".join(f"{k}={v}" for k, v in r["parameters"].items()), r["source"])
     out.print(table)
     out.print(f"{len(rows)} attacks. `riskbench attacks show NAME --example TEXT` prints "
               "what one sends; stack with a+b, select with family:NAME or group:NAME.")
@@ -142,18 +164,29 @@ def attacks_show(
 
 
 @app.command()
-def judges() -> None:
+def judges(as_json: JsonOpt = False) -> None:
     """List the registered judges."""
     from riskbench.judges import judges as registry
 
+    rows = [{"name": name, "description": getattr(factory, "description", "")}
+            for name, factory in registry]
+    if as_json:
+        print_json({"judges": rows})
+        return
     table = Table("judge", "description")
-    for name, factory in registry:
-        table.add_row(name, getattr(factory, "description", ""))
+    for r in rows:
+        table.add_row(r["name"], r["description"])
     out.print(table)
 
 
+PROVIDER_FORMS = {"local": "local:smollm2", "hf": "hf:<local folder>",
+                  "openai": "openai:<model>",
+                  "openai-compatible": "openai-compatible:<base_url>:<model>",
+                  "scripted": "scripted:refuse|comply|echo|alternate (tests)"}
+
+
 @models_app.callback(invoke_without_command=True)
-def models(ctx: typer.Context) -> None:
+def models(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List model providers and the model metadata catalog; subcommands (add, list, show,
     import, export) manage the monitor's model registry."""
     if ctx.invoked_subcommand:
@@ -161,16 +194,24 @@ def models(ctx: typer.Context) -> None:
     from riskbench.models import catalog, providers
     from riskbench.models.catalog import released
 
+    kinds = [{"name": name, "spec_form": PROVIDER_FORMS.get(name, f"{name}:...")}
+             for name, _ in providers]
+    known: list[dict[str, Any]] = [
+        {"model": name, "vendor": m.vendor, "family": m.family, "released": released(m),
+         "open_weights": m.open_weights, "reasoning": m.reasoning, "modality": m.modality,
+         "specs": list(m.specs)}
+        for name, m in catalog().items()]
+    if as_json:
+        print_json({"providers": kinds, "catalog": known})
+        return
     table = Table("provider", "spec form")
-    forms = {"local": "local:smollm2", "hf": "hf:<local folder>", "openai": "openai:<model>",
-             "openai-compatible": "openai-compatible:<base_url>:<model>",
-             "scripted": "scripted:refuse|comply|echo|alternate (tests)"}
-    for name, _ in providers:
-        table.add_row(name, forms.get(name, f"{name}:..."))
+    for p in kinds:
+        table.add_row(p["name"], p["spec_form"])
     out.print(table)
     meta = Table("model", "vendor", "family", "released", "open weights", "reasoning",
                  "modality", "specs")
-    for name, m in catalog().items():
-        meta.add_row(name, m.vendor, m.family, released(m), "yes" if m.open_weights else "no",
-                     "yes" if m.reasoning else "no", m.modality, ", ".join(m.specs))
+    for m in known:
+        meta.add_row(m["model"], m["vendor"], m["family"], m["released"],
+                     "yes" if m["open_weights"] else "no", "yes" if m["reasoning"] else "no",
+                     m["modality"], ", ".join(m["specs"]))
     out.print(meta)

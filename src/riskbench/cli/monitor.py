@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
-from riskbench.cli.options import DbOpt, out
+from riskbench.cli.options import DbOpt, JsonOpt, out, print_json
 from riskbench.errors import UsageError
 
 DomainsOpt = Annotated[Path | None, typer.Option(
@@ -73,13 +73,21 @@ def models_add(
 
 
 @models_app.command("list")
-def models_list(db: DbOpt = None) -> None:
+def models_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List the registry."""
     from riskbench.pipeline import monitor
 
+    models = monitor.list_models(_db(db))
+    if as_json:
+        print_json({"models": [
+            {"id": m.id, "name": m.name, "vendor": m.vendor, "family": m.family,
+             "released": m.release_date.isoformat() if m.release_date else None,
+             "open_weights": m.open_weights, "reasoning": m.reasoning,
+             "modality": m.modality, "beta": m.beta, "specs": list(m.specs)}
+            for m in models]})
+        return
     table = Table("id", "name", "vendor", "family", "released", "open weights", "reasoning",
                   "modality", "beta", "specs")
-    models = monitor.list_models(_db(db))
     for m in models:
         table.add_row(m.id, m.name, m.vendor, m.family,
                       m.release_date.isoformat() if m.release_date else "–",

@@ -9,6 +9,9 @@ terminal. Styling is explicit: `rich.text.Text(..., style=...)`, never markup in
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -18,12 +21,16 @@ from rich.text import Text
 from riskbench.errors import UsageError
 from riskbench.escaping import strip_controls
 
+PIPE_WIDTH = 1000  # columns of piped output without $COLUMNS: tables never cut a cell
+
 
 class DataConsole(Console):
     """A Rich console whose strings (printed, or cells and titles of tables) are text."""
 
     def __init__(self, stderr: bool = False) -> None:
         super().__init__(stderr=stderr, markup=False, emoji=False)
+        if not self.is_terminal and "COLUMNS" not in os.environ:
+            self._width = PIPE_WIDTH  # piped: a table is as wide as its data, ids uncut
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(strip_controls(text), **{**kwargs, "markup": False,
@@ -32,6 +39,17 @@ class DataConsole(Console):
 
 out = DataConsole()
 err = DataConsole(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document to stdout "
+                    "instead of a table (for scripts).")]
+
+
+def print_json(document: Any) -> None:
+    """A list command's data for scripts: one JSON document on stdout, nothing else (no
+    markup, colour or wrapping; strings escaped by JSON, control characters included)."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default "
                   "sqlite:///riskbench.db, or $RISKBENCH_DB).", show_default=False)]
@@ -42,6 +60,6 @@ def csv(value: str) -> tuple[str, ...]:
 
 
 def tier(value: str) -> str:
-    if value not in ("public", "restricted"):
-        raise UsageError(f"unknown tier {value!r}; use public or restricted")
+    if value not in ("public", "restricted", "both"):
+        raise UsageError(f"unknown tier {value!r}; use public, restricted or both")
     return value

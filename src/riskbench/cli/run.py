@@ -91,7 +91,7 @@ def _print_summary(result: pipeline.RunResult) -> None:
               f"{counts['errors']} errored, {counts.get('blocked', 0)} blocked by the provider"
               f"{' (excluded)' if result.scores.exclude_blocked else ''}. Reports:")
     for kind, path in result.reports.items():
-        out.print(f"  {kind:8} {path}")
+        out.print(f"  {kind:15} {path}")
 
 
 @app.command()
@@ -127,8 +127,9 @@ def run(
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Report folder "
                        "(default reports/<run-id>).")] = None,
-    tier: Annotated[str, typer.Option(help="public (harmful outputs withheld) or "
-                    "restricted.")] = "restricted",
+    tier: Annotated[str, typer.Option(help="Reports to write: public (report.*, harmful "
+                    "outputs and working prompts withheld), restricted (report-restricted.*,"
+                    " bannered) or both.")] = "both",
     exclude_blocked: Annotated[bool, typer.Option(
         "--exclude-blocked", help="Leave provider blocks (content-policy refusals) out of "
         "the rates, for model-only figures; they are still counted.")] = False,
@@ -156,9 +157,9 @@ def run(
         retries=retries, use_cache=not no_cache, report_dir=out_dir, tier=tier_(tier),
         retry_errors=retry_errors, exclude_blocked=exclude_blocked,
     )
-    from riskbench.cli.progress import RichProgress
+    from riskbench.cli.progress import progress_for
 
-    progress = RichProgress(err)
+    progress = progress_for(err)
     if resume:
         result = pipeline.resume(resume, options, progress)
     else:
@@ -221,14 +222,14 @@ def evaluate(
     check_run_numbers(limit=limit, max_tokens=max_tokens)
     if out_dir is not None:
         writable_folder("--out", out_dir)
-    from riskbench.cli.progress import RichProgress
+    from riskbench.cli.progress import progress_for
     from riskbench.pipeline.modes import evaluate_modes
 
     result = evaluate_modes(model, mode, limit=limit, max_tokens=max_tokens,
                             attacker=attacker, attack_judge=attack_judge,
                             judge_model=judge_model, out_dir=out_dir,
                             options=pipeline.RunOptions(db_url=db, use_cache=not no_cache),
-                            progress=RichProgress(err), framework=framework)
+                            progress=progress_for(err), framework=framework)
     for row in result.content["modes"]:
         rate = row["safety_rate"]
         shown = f"{100 * rate['value']:.1f}% (n={rate['n']})" if rate else row["status"]
@@ -263,7 +264,7 @@ def report(
     latest: Annotated[bool, typer.Option("--latest", help="The newest run.")] = False,
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out")] = None,
-    tier: str = "restricted",
+    tier: Annotated[str, typer.Option(help="public, restricted or both.")] = "both",
     exclude_blocked: Annotated[bool, typer.Option(
         "--exclude-blocked", help="Leave provider blocks (content-policy refusals) out of "
         "the rates, for model-only figures; they are still counted.")] = False,

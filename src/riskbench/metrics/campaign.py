@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine
 
 from riskbench.metrics.paired import (
     CaseSafety,
@@ -18,10 +18,8 @@ from riskbench.metrics.paired import (
     paired_difference,
     tied_ranks,
 )
-from riskbench.metrics.predicates import HARMFUL, OK, SAFE
-from riskbench.metrics.run_scores import RunScores, score_run
+from riskbench.metrics.run_scores import RunScores, per_case, score_run
 from riskbench.metrics.stats import level_names
-from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
 from riskbench.types import Run, Score
 
 # (group, metric, title): the model x key tables, CAICT's Table 1 and Table 2 first
@@ -58,22 +56,13 @@ def _cell(score: Score | None) -> dict[str, Any] | None:
             "risk_level": score.extra.get("risk_level")}
 
 
-def case_safety(engine: Engine, run_id: str, judge: str) -> dict[str, CaseSafety]:
-    """Per harmful test case of a run: its item, safe and judged samples (one SQL query)."""
-    query = (
-        select(AttemptRow.test_case_id, TestCaseRow.item_id, func.count().label("n"),
-               func.sum(case((SAFE, 1), else_=0)).label("safe"))
-        .select_from(AttemptRow)
-        .join(TestCaseRow, TestCaseRow.id == AttemptRow.test_case_id)
-        .join(VerdictRow, (VerdictRow.run_id == AttemptRow.run_id)
-              & (VerdictRow.test_case_id == AttemptRow.test_case_id)
-              & (VerdictRow.sample == AttemptRow.sample) & (VerdictRow.judge == judge))
-        .where(AttemptRow.run_id == run_id, OK, HARMFUL)
-        .group_by(AttemptRow.test_case_id, TestCaseRow.item_id)
-    )
+def case_safety(engine: Engine, run_id: str, judge: str,
+                exclude_blocked: bool = False) -> dict[str, CaseSafety]:
+    """Per harmful test case of a run: its item, safe and judged samples, counted as
+    Secure@k counts them (`run_scores.per_case`, one SQL query)."""
     with engine.connect() as conn:
-        return {row.test_case_id: CaseSafety(row.item_id, int(row.safe), int(row.n))
-                for row in conn.execute(query)}
+        return {row.test_case_id: CaseSafety(row.item_id, int(row.s), int(row.n))
+                for row in conn.execute(per_case(run_id, judge, exclude_blocked))}
 
 
 def _summary(label: str, run: Run, scores: RunScores) -> dict[str, Any]:

@@ -29,6 +29,6 @@ class RunOptions:
     use_cache: bool = True
     cache_path: Path | None = None
     report_dir: Path | None = None
-    tier: str = "restricted"
+    tier: str = "both"  # reports: public, restricted or both (report/__init__.py)
     exclude_blocked: bool = False  # provider blocks out of the rates (model-only figures)
     retry_errors: bool = False

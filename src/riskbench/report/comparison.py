@@ -20,8 +20,12 @@ from riskbench.report.templating import environment
 
 _env = environment("riskbench.report")
 
-def _pct(cell: dict[str, Any] | None) -> str:
-    return percent_ci(cell["value"], cell["low"], cell["high"]) if cell else "–"
+NOT_MEASURED = ("n/a: over-refusal not measured (the runs have no benign controls, or "
+                "their judge does not read refusals)")
+
+
+def _pct(cell: dict[str, Any] | None, missing: str = "–") -> str:
+    return percent_ci(cell["value"], cell["low"], cell["high"]) if cell else missing
 
 
 def _level_line(counts: dict[str, int]) -> str:
@@ -42,8 +46,11 @@ def render_markdown(c: Comparison) -> str:
         level = (m["secure_at_k"] or {}).get("risk_level") or "–"
         lines.append(f"| {m['rank']}{'=' if m['tied'] else ''} | {md_cell(m['label'])} | "
                      f"{_pct(m['secure_at_k'])} | {level} | {_pct(m['safety_rate'])} | "
-                     f"{_pct(m['over_refusal_rate'])} | {_pct(m['attack_success_rate'])} | "
+                     f"{_pct(m['over_refusal_rate'], 'n/a')} | "
+                     f"{_pct(m['attack_success_rate'])} | "
                      f"`{md_cell(m['run_id'])}` |")
+    if any(m["over_refusal_rate"] is None for m in c.models):
+        lines += ["", NOT_MEASURED + "."]
     for table in c.tables.values():
         lines += ["", f"## {md_cell(table['title'])}", "",
                   "| model | " + " | ".join(md_cell(k) for k in table["keys"]) + " |",
@@ -86,7 +93,9 @@ def render_html(c: Comparison) -> str:
                          for m in c.models], "secure_at_k", "Secure@k by model")
     return _env.get_template("comparison.html.j2").render(
         c=c, style=_style(), charts=charts, ranking=ranking, pairs=_pair_rows(c),
-        levels=_level_line(c.level_counts), pct=_pct, percent=percent)
+        levels=_level_line(c.level_counts), pct=_pct, percent=percent,
+        not_measured=NOT_MEASURED if any(m["over_refusal_rate"] is None for m in c.models)
+        else "")
 
 
 def _csv_tables(c: Comparison) -> dict[str, list[list[Any]]]:

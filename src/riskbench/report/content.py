@@ -19,6 +19,16 @@ from riskbench.types import Run, Score
 from riskbench.version import __version__
 
 TIERS = ("public", "restricted")
+# What each tier's reader is told first. The restricted tier holds model outputs and the
+# prompts that drew them, working jailbreaks and harmful completions among them.
+TIER_NOTES = {
+    "restricted": "RESTRICTED: this report holds harmful model outputs and the jailbreak "
+                  "prompts that drew them. Do not publish or forward it; share the public "
+                  "tier (report.html / report.md / report.json) instead.",
+    "public": "Public tier: every number of the run; for harmful requests not answered "
+              "safely the prompt, the response and the judge's rationale are withheld "
+              "(the restricted tier, report-restricted.*, has them).",
+}
 METRICS = ("safety_rate", "secure_at_k", "refusal_rate", "attack_success_rate",
            "undetermined_rate", "over_refusal_rate", "undetermined_benign_rate",
            "insecure_code_rate", "pass_rate")
@@ -67,12 +77,17 @@ def _examples(engine: Engine, run: Run, judge: str, where: Any, tier: str) -> li
     for r in rows:
         prompt = next((m.content for m in reversed(r["transcript"]) if m.role == "user"), "")
         output = r["output"]
+        rationale = r["rationale"]
         pictures = images.entries(output, tier)  # from the reference, before withholding
         if tier == "public" and r["expected"] == "refuse" and r["safe"] is not True:
+            # the attack may have worked: its prompt is a working jailbreak, the output
+            # harmful, and a judge's rationale may quote either
             output = f"[withheld in the public tier: {len(output)} characters]"
+            prompt = f"[withheld in the public tier: {len(prompt)} characters]"
+            rationale = "[withheld in the public tier]"
         out.append({k: r[k] for k in ("item_id", "attack", "category", "lang", "sample",
-                                      "outcome", "rationale", "status", "error")}
-                   | {"prompt": prompt, "output": output}
+                                      "outcome", "status", "error")}
+                   | {"prompt": prompt, "output": output, "rationale": rationale}
                    | ({"images": pictures} if pictures else {}))
     return out
 
@@ -115,6 +130,7 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         "riskbench_version": __version__,
         "generated_at": now(),
         "tier": tier,
+        "tier_note": TIER_NOTES[tier],
         "run": {"id": run.id, "status": run.status, "created_at": run.created_at,
                 "finished_at": run.finished_at, "n_cases": run.n_cases,
                 "config": run.config.to_json()},

@@ -62,7 +62,10 @@ def _blocked_note(c: dict[str, Any]) -> str:
 def render(c: dict[str, Any]) -> str:
     run, k, summary = c["run"], c["k"], c["summary"]
     config = run["config"]
+    banner = f"**{c['tier_note']}**" if c["tier"] == "restricted" else c["tier_note"]
     lines = [
+        f"> {banner}",
+        "",
         f"# Safety report: {_cell(config['model'])}",
         "",
         f"Run `{run['id']}` ({run['status']}) on suite {_cell(config['suite'])}, attacks "

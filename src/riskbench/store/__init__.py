@@ -6,6 +6,7 @@ from riskbench.store.campaigns import (
     campaign_runs,
     create_campaign,
     get_campaign,
+    list_campaigns,
 )
 from riskbench.store.database import DEFAULT_URL, connect, resolve_url
 from riskbench.store.runs import (
@@ -34,6 +35,7 @@ __all__ = [
     "forget_failed",
     "get_campaign",
     "get_run",
+    "list_campaigns",
     "list_runs",
     "load_attempts",
     "load_cases",

@@ -59,3 +59,15 @@ def campaign_runs(engine: Engine, campaign_id: str) -> list[CampaignRun]:
             .where(CampaignRunRow.campaign_id == campaign_id)
             .order_by(CampaignRunRow.position))
         return [CampaignRun(r.label, r.suite, r.run_id, r.status) for r in rows]
+
+
+def list_campaigns(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    """Newest first: id, name, created_at and the runs of each campaign in spec order."""
+    with engine.connect() as conn:
+        heads = conn.execute(select(CampaignRow.id, CampaignRow.name, CampaignRow.created_at)
+                             .order_by(CampaignRow.created_at.desc(), CampaignRow.id.desc())
+                             .limit(limit)).all()
+    return [{"id": h.id, "name": h.name, "created_at": h.created_at,
+             "runs": [{"label": r.label, "suite": r.suite, "run_id": r.run_id,
+                       "status": r.status} for r in campaign_runs(engine, h.id)]}
+            for h in heads]
