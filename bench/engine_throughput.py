@@ -213,6 +213,19 @@ def riskbench_run(base: str, port: int, in_flight: int, n: int, workdir: Path) -
     return Result(timer.stamps, timer.cpu1 - timer.cpu0, result.scores.counts["errors"])
 
 
+def judge_cpu(repeat: int = 2000) -> float:
+    """CPU seconds the refusal judge's rules take for the canned reply (its share of a
+    riskbench attempt)."""
+    from riskbench.judges.refusal import classify
+
+    text = json.loads(BODY)["choices"][0]["message"]["content"]
+    classify(text)
+    start = time.process_time()
+    for _ in range(repeat):
+        classify(text)
+    return (time.process_time() - start) / repeat
+
+
 def inspect_run(python: str, base: str, port: int, in_flight: int, n: int,
                 workdir: Path) -> Result | None:
     """Inspect AI in its own venv: an eval of n samples, wall clock and child CPU."""
@@ -311,7 +324,8 @@ def main() -> None:
                         server_alone(base, port, args.in_flight, args.n))), flush=True)
                 if "riskbench" in only:
                     print(row("riskbench", limit, floor, riskbench_run(
-                        base, port, args.in_flight, args.n, workdir)), flush=True)
+                        base, port, args.in_flight, args.n, workdir))
+                        + f"  (refusal judge alone: {judge_cpu() * 1000:.3f})", flush=True)
                 if "openai" in only:
                     print(row("openai SDK", limit, floor, asyncio.run(
                         openai_loop(base, port, args.in_flight, args.n))), flush=True)
