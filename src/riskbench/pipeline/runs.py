@@ -205,12 +205,19 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
     writer = store.AttemptWriter(db)
     sink = JudgingSink(chosen, writer, progress)
 
+    stop = asyncio.Event()
+
     async def flush_periodically() -> None:
-        while True:
-            for _ in range(5):
-                await asyncio.sleep(0.1)
-                await sink.drain()
-            writer.flush()
+        """Judge what waits every 0.1 s, store every 0.5 s; stopped between batches, never
+        cancelled inside one (a batch being judged would be lost)."""
+        ticks = 0
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.1)
+            await sink.drain()
+            ticks += 1
+            if ticks % 5 == 0:
+                writer.flush()
 
     if progress:
         progress.start(len(cases) * config.k, len(done))
@@ -219,14 +226,15 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
     try:
         await executor.execute(run.id, work, sink)
     finally:
-        flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await flusher
-        await sink.drain()  # on any stop: what is judged is stored, the rest redone
+        stop.set()
         try:
-            writer.flush()
+            await flusher
+            await sink.drain()  # on any stop: what is judged is stored, the rest redone
         finally:
-            writer.close()
+            try:
+                writer.flush()
+            finally:
+                writer.close()
         if cache is not None:
             cache.close()
         for each in (model, *(helpers or {}).values()):
