@@ -175,7 +175,7 @@ class Timer:
         self.stamps = [time.perf_counter()]
         self.cpu0 = cpu_now()
 
-    def advance(self, attempt) -> None:  # type: ignore[no-untyped-def]
+    def advance(self, attempt: object) -> None:
         self.stamps.append(time.perf_counter())
 
     def stop(self) -> None:

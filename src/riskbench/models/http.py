@@ -167,7 +167,7 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str], meth
     if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
         return b""
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        parts = []
+        parts: list[bytes] = []
         while True:
             size_line = await reader.readuntil(b"\r\n")
             try:
