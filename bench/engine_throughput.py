@@ -1,18 +1,26 @@
-"""Engine throughput against a loopback chat-completions server with a fixed latency.
+"""Engine throughput against a loopback chat-completions server that costs almost nothing.
 
-    python bench/engine_throughput.py [--latency 0.25] [--seconds 8]
+    python bench/engine_throughput.py [--latency 0.25,0.1] [--in-flight 256] [--n 10000]
+        [--only server,riskbench,openai,inspect] [--caict]
 
-1. Starts the server in its own process (uvicorn, a bare ASGI app that sleeps for the
-   latency and answers).
-2. Measures the server alone with a minimal keep-alive client, so the figures below are
-   the engine's and not the server's.
-3. Drives the real engine through `riskbench.pipeline.evaluate` (httpx adapter, refusal
-   judge, batched SQLite writes; cache off) at 64 and 256 requests in flight.
+1. Starts Debian's nginx with its echo module on 127.0.0.1 (a temporary config; one
+   location per latency: `echo_read_request_body; echo_sleep L; echo -n '<chat.completion>'`),
+   so the server's own CPU is negligible and the figures are the clients'.
+2. For each latency, with `--in-flight` requests in flight, `--n` requests each:
+   - the server alone with a minimal asyncio HTTP/1.1 keep-alive client (the floor);
+   - riskbench: `riskbench.pipeline.evaluate` on a JSONL suite of `--n` items (the real
+     adapter, the refusal judge on every reply, batched SQLite writes, cache off);
+   - a plain `openai` SDK loop (AsyncOpenAI, a semaphore, `--n` calls);
+   - Inspect AI, when a separate venv has it (`--inspect-python PATH`; never the project's).
+   Each prints its steady-state rate over the limit (in flight / latency), the wall time
+   of the `--n` requests over the floor (ceil(n / in flight) x latency), and CPU per request
+   (riskbench: its whole process during the attempts phase, judge and store included).
+3. `--caict`: the CAICT-scale run end to end as a user runs it: `riskbench run` on 15,000
+   items x k=5 = 75,000 attempts at 100 ms and 256 in flight (plan, attempts, judging,
+   store, metrics, reports), wall clock of the command against the 29.3 s floor.
 
-For each it prints achieved attempts/s divided by the physical limit (in flight /
-latency) and the engine's CPU time per attempt. Rates are steady-state: completions
-between 1 s after the start and 1 s before the end, so the ramp-up (no answer can come
-back in the first 250 ms) and the drain do not count against either side.
+Steady-state: completions between 1 s after the first and 1 s before the last, so ramp-up
+and drain count against no one; the wall/floor column does count them.
 """
 
 from __future__ import annotations
@@ -20,7 +28,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
+import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,140 +40,306 @@ import time
 from pathlib import Path
 
 BODY = json.dumps({
-    "id": "x", "object": "chat.completion", "created": 0,
+    "id": "x", "object": "chat.completion", "created": 0, "model": "m",
     "choices": [{"index": 0, "finish_reason": "stop", "message": {
         "role": "assistant", "content": "Sure, here is an answer:\n1. one\n2. two"}}],
     "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-}).encode()
+}, separators=(",", ":"))
+NGINX_MODULE = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
 
 
-def serve(port: int, latency: float) -> None:
-    import uvicorn
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
-    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-        if scope["type"] != "http":
-            return
-        while (await receive()).get("more_body"):
-            pass
-        if scope["path"].endswith("/chat/completions"):
-            await asyncio.sleep(latency)
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(BODY)).encode())]})
-        await send({"type": "http.response.body", "body": BODY})
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False,
-                backlog=4096)
+def start_nginx(workdir: Path, latencies: list[float]) -> tuple[subprocess.Popen[bytes], int]:
+    """nginx in the foreground on a free port; /<ms>/v1/chat/completions answers after ms."""
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()) \
+            or not Path(NGINX_MODULE).exists():
+        sys.exit("bench needs nginx and its echo module: "
+                 "apt-get install -y nginx libnginx-mod-http-echo")
+    port = free_port()
+    wire = BODY.replace("\\", "\\\\")  # echo reads \n as a newline: keep JSON's escapes
+    locations = "".join(
+        f"location = /{round(s * 1000)}/v1/chat/completions "
+        f"{{ echo_read_request_body; echo_sleep {s:g}; echo -n '{wire}'; }}\n"
+        f"location = /{round(s * 1000)}/v1/models {{ echo -n '{{\"data\":[]}}'; }}\n"
+        for s in latencies)
+    (workdir / "nginx.conf").write_text(f"""
+load_module {NGINX_MODULE};
+daemon off; master_process off; worker_processes 1; pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log error;
+events {{ worker_connections 8192; }}
+http {{
+  access_log off; default_type application/json;
+  keepalive_requests 1000000; keepalive_timeout 300s;
+  client_body_temp_path {workdir}/body; proxy_temp_path {workdir}/proxy;
+  fastcgi_temp_path {workdir}/fcgi; uwsgi_temp_path {workdir}/uwsgi; scgi_temp_path {workdir}/scgi;
+  server {{ listen 127.0.0.1:{port} backlog=4096; {locations} }}
+}}
+""")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    proc = subprocess.Popen([nginx, "-c", str(workdir / "nginx.conf"), "-p", str(workdir)])
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    sys.exit(f"nginx did not start; see {workdir}/nginx-error.log")
 
 
 def steady_rate(stamps: list[float], margin: float = 1.0) -> float:
-    """Completions per second inside [first + margin, last - margin]."""
+    """Completions per second inside [first + margin, last - margin] (stamps[0]: start)."""
+    stamps = sorted(stamps)
     lo, hi = stamps[0] + margin, stamps[-1] - margin
+    if hi <= lo:  # too short a run for margins: the whole window
+        return (len(stamps) - 1) / (stamps[-1] - stamps[0])
     return sum(lo <= t <= hi for t in stamps) / (hi - lo)
 
 
-async def server_alone(port: int, in_flight: int, seconds: float) -> float:
-    """Requests/s a minimal keep-alive HTTP/1.1 client gets from the server."""
+class Result:
+    def __init__(self, stamps: list[float], cpu: float, errors: int = 0) -> None:
+        self.stamps, self.cpu, self.errors = stamps, cpu, errors
+        self.n = len(stamps) - 1
+        self.wall = max(stamps) - stamps[0]
+
+
+async def server_alone(base: str, port: int, in_flight: int, n: int) -> Result:
+    """A minimal keep-alive HTTP/1.1 client: the floor any client can reach."""
     payload = b'{"model":"m","messages":[{"role":"user","content":"hi"}]}'
-    request = (b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
-               b"application/json\r\nContent-Length: " + str(len(payload)).encode()
-               + b"\r\n\r\n" + payload)
-    stamps: list[float] = []
-    deadline = time.perf_counter() + seconds
+    request = (f"POST /{base}/v1/chat/completions HTTP/1.1\r\nHost: x\r\n".encode()
+               + b"Content-Type: application/json\r\nContent-Length: "
+               + str(len(payload)).encode() + b"\r\n\r\n" + payload)
+    left = [n]
+    stamps = [time.perf_counter()]
+    cpu0 = time.process_time()
 
     async def worker() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        while time.perf_counter() < deadline:
+        while left[0] > 0:
+            left[0] -= 1
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
-            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length")))
-            await reader.readexactly(length)
+            if b"chunked" in head.lower():  # nginx's echo module streams its body
+                while (size := int((await reader.readuntil(b"\r\n"))[:-2], 16)):
+                    await reader.readexactly(size + 2)
+                await reader.readexactly(2)
+            else:
+                length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                                  if line.lower().startswith(b"content-length")))
+                await reader.readexactly(length)
             stamps.append(time.perf_counter())
         writer.close()
 
-    stamps.append(time.perf_counter())
     await asyncio.gather(*(worker() for _ in range(in_flight)))
-    return steady_rate(sorted(stamps))
+    return Result(stamps, time.process_time() - cpu0)
+
+
+async def openai_loop(base: str, port: int, in_flight: int, n: int) -> Result:
+    """What a user writes by hand: AsyncOpenAI with a semaphore."""
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/{base}/v1", api_key="x",
+                                max_retries=0)
+    semaphore = asyncio.Semaphore(in_flight)
+    stamps = [time.perf_counter()]
+    cpu0 = time.process_time()
+    errors = 0
+
+    async def one(i: int) -> None:
+        nonlocal errors
+        async with semaphore:
+            try:
+                reply = await client.chat.completions.create(
+                    model="m", max_tokens=16,
+                    messages=[{"role": "user", "content": f"benchmark request {i}"}])
+                assert reply.choices[0].message.content
+            except Exception:
+                errors += 1
+            stamps.append(time.perf_counter())
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    cpu = time.process_time() - cpu0
+    await client.close()
+    return Result(stamps, cpu, errors)
 
 
 class Timer:
-    """Progress hook that times the attempts phase alone (no start-up, no reports)."""
+    """Progress hook timing the attempts phase alone (no plan, no metrics, no reports)."""
 
     def start(self, total: int, done: int) -> None:
         self.stamps = [time.perf_counter()]
-        self.cpu0 = time.process_time()
+        self.cpu0 = cpu_now()
 
-    def advance(self, attempt) -> None:  # type: ignore[no-untyped-def]
+    def advance(self, attempt: object) -> None:
         self.stamps.append(time.perf_counter())
-        self.cpu1 = time.process_time()
 
     def stop(self) -> None:
-        pass
+        self.cpu1 = cpu_now()  # after the last flush
 
 
-def engine_run(port: int, in_flight: int, n: int, workdir: Path) -> tuple[float, float, int]:
+def cpu_now() -> float:
+    """CPU of this process and of its waited-for children (helpers of riskbench's own)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), \
+        resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def suite_file(workdir: Path, n: int) -> Path:
+    suite = workdir / f"bench-{n}.jsonl"
+    if not suite.exists():
+        with suite.open("w") as fh:
+            for i in range(n):
+                fh.write(json.dumps({"id": f"b{i}", "prompt": f"benchmark request {i}"}) + "\n")
+    return suite
+
+
+def riskbench_run(base: str, port: int, in_flight: int, n: int, workdir: Path) -> Result:
     from riskbench.pipeline import RunOptions, evaluate
     from riskbench.types import RunConfig
 
-    suite = workdir / f"bench-{in_flight}.jsonl"
-    with suite.open("w") as fh:
-        for i in range(n):
-            fh.write(json.dumps({"id": f"b{i}", "prompt": f"benchmark request {i}"}) + "\n")
     timer = Timer()
     result = evaluate(
-        RunConfig(model=f"openai-compatible:http://127.0.0.1:{port}/v1:m", suite=str(suite),
-                  attacks=("direct",), max_tokens=16),
-        RunOptions(db_url=f"sqlite:///{workdir / 'bench.db'}", concurrency=in_flight,
-                   use_cache=False, report_dir=workdir / f"report-{in_flight}"),
+        RunConfig(model=f"openai-compatible:http://127.0.0.1:{port}/{base}/v1:m",
+                  suite=str(suite_file(workdir, n)), attacks=("direct",), max_tokens=16),
+        RunOptions(db_url=f"sqlite:///{workdir / f'bench-{base}.db'}", concurrency=in_flight,
+                   use_cache=False, report_dir=workdir / f"report-{base}"),
         timer,
     )
-    errors = result.scores.counts["errors"]
-    attempts = len(timer.stamps) - 1
-    return steady_rate(timer.stamps), (timer.cpu1 - timer.cpu0) / attempts, errors
+    return Result(timer.stamps, timer.cpu1 - timer.cpu0, result.scores.counts["errors"])
+
+
+def judge_cpu(repeat: int = 2000) -> float:
+    """CPU seconds the refusal judge's rules take for the canned reply (its share of a
+    riskbench attempt)."""
+    from riskbench.judges.refusal import classify
+
+    text = json.loads(BODY)["choices"][0]["message"]["content"]
+    classify(text)
+    start = time.process_time()
+    for _ in range(repeat):
+        classify(text)
+    return (time.process_time() - start) / repeat
+
+
+def inspect_run(python: str, base: str, port: int, in_flight: int, n: int,
+                workdir: Path) -> Result | None:
+    """Inspect AI in its own venv: an eval of n samples, wall clock and child CPU."""
+    script = workdir / "inspect_task.py"
+    script.write_text(
+        "from inspect_ai import Task, task\n"
+        "from inspect_ai.dataset import Sample\n"
+        "from inspect_ai.solver import generate\n"
+        "@task\n"
+        f"def bench():\n    return Task(dataset=[Sample(input=f'benchmark request {{i}}') "
+        f"for i in range({n})], solver=[generate()])\n")
+    env = {**os.environ, "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/{base}/v1",
+           "OPENAI_API_KEY": "x"}
+    before = cpu_children()
+    start = time.perf_counter()
+    done = subprocess.run(
+        [python, "-m", "inspect_ai", "eval", str(script), "--model", "openai/m",
+         "--max-connections", str(in_flight), "--max-tokens", "16", "--display", "none",
+         "--log-dir", str(workdir / "inspect-logs")],
+        env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        print(f"inspect failed: {done.stderr[-300:]}", file=sys.stderr)
+        return None
+    # No per-sample stamps from outside: spread n over the wall clock (whole window).
+    stamps = [start, *(start + wall * (i + 1) / n for i in range(n))]
+    return Result(stamps, cpu_children() - before)
+
+
+def cpu_children() -> float:
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return kids.ru_utime + kids.ru_stime
+
+
+def caict(port: int, in_flight: int, workdir: Path) -> None:
+    """75,000 attempts (15,000 items x k=5) at 100 ms end to end through the CLI."""
+    items, k, latency = 15_000, 5, 0.1
+    floor = math.ceil(items * k / in_flight) * latency
+    db = workdir / "caict.db"
+    cmd = [sys.executable, "-m", "riskbench.cli", "run",
+           "--model", f"openai-compatible:http://127.0.0.1:{port}/100/v1:m",
+           "--suite", str(suite_file(workdir, items)), "--attacks", "direct", "-k", str(k),
+           "--max-tokens", "16", "--concurrency", str(in_flight), "--no-cache",
+           "--db", f"sqlite:///{db}", "--out", str(workdir / "caict-report")]
+    before = cpu_children()
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True,
+                          env={**os.environ, "RISKBENCH_PROGRESS": "0"})
+    wall = time.perf_counter() - start
+    cpu = cpu_children() - before
+    status = "" if done.returncode == 0 else f"  rc {done.returncode}: {done.stderr[-300:]}"
+    print(f"\nCAICT scale end to end: `riskbench run` {items:,} items x k={k} = "
+          f"{items * k:,} attempts, {latency * 1000:.0f} ms, {in_flight} in flight")
+    print(f"  wall {wall:.1f} s, floor {floor:.1f} s, wall/floor {wall / floor:.2f}, "
+          f"CPU {cpu:.1f} s = {cpu / (items * k) * 1000:.2f} ms/attempt (whole command)"
+          + status)
+
+
+def row(what: str, limit: float, floor: float, r: Result) -> str:
+    rate = steady_rate(r.stamps)
+    return (f"{what:<14}{limit:>9.0f}{rate:>11.1f}{rate / limit:>8.3f}{r.wall:>9.2f}"
+            f"{r.wall / floor:>11.2f}{r.cpu / max(r.n, 1) * 1000:>10.3f}"
+            + (f"  errors: {r.errors}" if r.errors else ""))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--latency", type=float, default=0.25)
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--latency", default="0.25,0.1", help="seconds, comma-separated")
+    parser.add_argument("--in-flight", type=int, default=256)
+    parser.add_argument("--n", type=int, default=10_000, help="requests per measurement")
+    parser.add_argument("--only", default="server,riskbench,openai,inspect")
+    parser.add_argument("--inspect-python", default=os.environ.get("INSPECT_PYTHON"),
+                        help="python of a venv with inspect-ai (optional)")
+    parser.add_argument("--caict", action="store_true", help="also the CAICT-scale run")
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve, args.latency)
-        return
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port),
-                               "--latency", str(args.latency)])
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        print(f"cores: {os.cpu_count()}, latency {args.latency * 1000:.0f} ms, "
-              f"~{args.seconds:g} s per measurement")
-        print(f"{'what':<26}{'in flight':>10}{'limit/s':>10}{'achieved/s':>12}{'ratio':>8}"
-              f"{'CPU ms/attempt':>16}")
-        for in_flight in (64, 256):
-            limit = in_flight / args.latency
-            rate = asyncio.run(server_alone(port, in_flight, args.seconds))
-            print(f"{'server alone':<26}{in_flight:>10}{limit:>10.0f}{rate:>12.1f}"
-                  f"{rate / limit:>8.3f}{'':>16}")
-        with tempfile.TemporaryDirectory() as tmp:
-            for in_flight in (64, 256):
-                limit = in_flight / args.latency
-                n = int(limit * args.seconds)
-                rate, cpu, errors = engine_run(port, in_flight, n, Path(tmp))
-                print(f"{'engine (judge + store)':<26}{in_flight:>10}{limit:>10.0f}"
-                      f"{rate:>12.1f}{rate / limit:>8.3f}{cpu * 1000:>16.2f}"
-                      + (f"  errors: {errors}" if errors else ""))
-    finally:
-        server.terminate()
-        server.wait()
+    latencies = [float(x) for x in args.latency.split(",")]
+    if args.caict and 0.1 not in latencies:
+        latencies.append(0.1)
+    only = set(args.only.split(","))
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        server, port = start_nginx(workdir, latencies)
+        try:
+            print(f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}, "
+                  f"{args.in_flight} in flight, {args.n} requests per row")
+            for latency in latencies:
+                base = str(round(latency * 1000))
+                limit = args.in_flight / latency
+                floor = math.ceil(args.n / args.in_flight) * latency
+                print(f"\nlatency {latency * 1000:.0f} ms: limit {limit:.0f}/s, "
+                      f"floor {floor:.2f} s for {args.n} requests")
+                print(f"{'what':<14}{'limit/s':>9}{'steady/s':>11}{'ratio':>8}{'wall s':>9}"
+                      f"{'wall/floor':>11}{'CPU ms':>10}")
+                if "server" in only:
+                    print(row("server alone", limit, floor, asyncio.run(
+                        server_alone(base, port, args.in_flight, args.n))), flush=True)
+                if "riskbench" in only:
+                    print(row("riskbench", limit, floor, riskbench_run(
+                        base, port, args.in_flight, args.n, workdir))
+                        + f"  (refusal judge alone: {judge_cpu() * 1000:.3f})", flush=True)
+                if "openai" in only:
+                    print(row("openai SDK", limit, floor, asyncio.run(
+                        openai_loop(base, port, args.in_flight, args.n))), flush=True)
+                if "inspect" in only and args.inspect_python:
+                    r = inspect_run(args.inspect_python, base, port, args.in_flight, args.n,
+                                    workdir)
+                    if r:
+                        print(row("Inspect AI", limit, floor, r), flush=True)
+            if args.caict:
+                caict(port, args.in_flight, workdir)
+            print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+        finally:
+            server.terminate()
+            server.wait()
 
 
 if __name__ == "__main__":

@@ -162,7 +162,8 @@ class Executor:
         model = model or self.model
         s = sampling or self.sampling
         seed = s.seed + sample
-        key = cache_key(model.spec, messages, s.max_tokens, s.temperature, s.seed, sample)
+        key = cache_key(model.spec, messages, s.max_tokens, s.temperature, s.seed, sample) \
+            if self.cache is not None else ""
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit, True
 

@@ -153,6 +153,7 @@ def refused(decided: tuple[Outcome, float, str]) -> bool:
 @judges.register("refusal")
 class RefusalJudge(LocalJudge):
     name = "refusal"
+    batched = True  # judge_batch decides a whole batch in one worker-thread hop
     description = (
         "Multilingual refusal detector (en, zh, es, fr, de, ar, ru, ja, ko, hi, sw, bn): "
         "sentence-level declines, idiom filtering, partial refusals; offline and fast."

@@ -1,13 +1,9 @@
 """Any server speaking the OpenAI chat-completions protocol: OpenAI itself, vLLM, Ollama,
 DeepSeek, Qwen and the rest, over httpx.
 
-Two measured costs shape this module (docs/performance.md). httpcore's connection pool
-scans all of its connections for every request, so one pool with hundreds of requests in
-flight spends its time in that scan (17 ms of CPU per request at 256 in flight):
-requests are spread round-robin over `POOL_SHARDS` transports, each keeping its pool
-small. And the client layer (cookies, redirects, URL merging) costs about a third of
-the per-request CPU for nothing a chat-completions call needs: requests go straight to
-httpx's transport.
+Requests go through `models.http`, a minimal keep-alive HTTP/1.1 client on asyncio
+streams: httpx's client and transport cost several times an attempt's whole CPU budget at
+hundreds of requests in flight (docs/performance.md); its exceptions stay the vocabulary.
 
 Keys come from the environment only and are sent only to the endpoint they belong to:
 `openai:` reads OPENAI_API_KEY, `openai-compatible:` reads OPENAI_COMPATIBLE_API_KEY, so
@@ -16,13 +12,13 @@ an OpenAI key never leaks to a third-party URL.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
 from collections.abc import Awaitable, Sequence
 from email.utils import parsedate_to_datetime
 from time import time
+from typing import TypeVar
 
 import httpx
 
@@ -34,10 +30,10 @@ from riskbench.errors import (
     UsageError,
 )
 from riskbench.models.base import ModelDefaults, providers
+from riskbench.models.http import ConnectionPool, Response
 from riskbench.models.keys import api_key, scrub
 from riskbench.types import Generation, Message, message_images
 
-POOL_SHARDS = 64
 _SPEC = re.compile(r"^(https?://[^/:]+(?::\d+)?(?:/[^:]*)?):(.+)$")
 
 
@@ -54,8 +50,10 @@ def retry_after_seconds(value: str | None) -> float | None:
             return None
 
 
-async def send(base_url: str, request: Awaitable[httpx.Response],
-               key_variable: str = "") -> httpx.Response:
+R = TypeVar("R", httpx.Response, Response)
+
+
+async def send(base_url: str, request: Awaitable[R], key_variable: str = "") -> R:
     """The response of an API request; transport failures, rate limits and server errors
     become TransientModelError (retried by the engine, honouring Retry-After); a refused
     key (401/403) is CredentialsRejected, which stops the run."""
@@ -102,29 +100,18 @@ class ChatCompletionsModel:
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
-        ssl_context = httpx.create_ssl_context()  # one for all shards: each costs ~20 ms
-        self._transports = [
-            httpx.AsyncHTTPTransport(
-                verify=ssl_context,
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
-            )
-            for _ in range(POOL_SHARDS)
-        ]
-        self._next = itertools.cycle(self._transports)
+        try:
+            self._pool = ConnectionPool(
+                self.base_url,
+                httpx.create_ssl_context() if self.base_url.startswith("https:") else None)
+        except ValueError:
+            raise UsageError(f"bad base URL {self.base_url!r} in {spec!r}; "
+                             "write http(s)://host[:port]/path") from None
 
     async def _request(self, method: str, path: str, body: bytes = b"",
-                       timeout: float = 600.0) -> httpx.Response:
-        request = httpx.Request(
-            method, self.base_url + path, headers=self._headers, content=body,
-            extensions={"timeout": {"connect": min(timeout, 30.0), "read": timeout,
-                                    "write": timeout, "pool": timeout}},
-        )
-        response = await next(self._next).handle_async_request(request)
-        try:
-            await response.aread()
-        finally:
-            await response.aclose()
-        return response
+                       timeout: float = 600.0) -> Response:
+        return await self._pool.request(method, path, self._headers, body, timeout=timeout,
+                                        connect_timeout=min(timeout, 30.0))
 
     async def check(self) -> None:
         try:
@@ -152,7 +139,7 @@ class ChatCompletionsModel:
             "POST", "/chat/completions", json.dumps(payload).encode()), self.key_variable)
         return self._parse(response)
 
-    def _parse(self, response: httpx.Response) -> Generation:
+    def _parse(self, response: Response) -> Generation:
         status = response.status_code
         if status >= 400:
             body = response.text[:300]
@@ -177,8 +164,7 @@ class ChatCompletionsModel:
         )
 
     async def aclose(self) -> None:
-        for transport in self._transports:
-            await transport.aclose()
+        await self._pool.aclose()
 
 
 @providers.register("openai-compatible")

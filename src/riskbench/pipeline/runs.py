@@ -18,11 +18,13 @@ from riskbench.errors import RunInterrupted, UsageError
 from riskbench.judges import get_judges
 from riskbench.metrics import RunScores
 from riskbench.models import Model, get_model
+from riskbench.pipeline import loop
 from riskbench.pipeline.judge import judge_context, validation_context
 from riskbench.pipeline.options import Progress, RunOptions
+from riskbench.pipeline.sink import JudgingSink
 from riskbench.suites import Suite, load_suite
 from riskbench.suites.sample import stratified
-from riskbench.types import Attempt, Item, Run, RunConfig, TestCase
+from riskbench.types import Item, Run, RunConfig, TestCase
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def evaluate(config: RunConfig, options: RunOptions | None = None,
         return await _execute(db, run, the_plan.cases, model, options, progress,
                               helpers)
 
-    return asyncio.run(go())
+    return loop.run(go())
 
 
 def _helpers(config: RunConfig) -> dict[str, Model]:
@@ -145,7 +147,7 @@ def resume(run_id: str, options: RunOptions | None = None,
             store.forget_failed(db, run.id)
         return await _execute(db, run, cases, model, options, progress, helpers)
 
-    return asyncio.run(go())
+    return loop.run(go())
 
 
 async def _execute(db: Engine, run: Run, cases: Sequence[TestCase], model: Model,
@@ -201,17 +203,21 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
     chosen = get_judges(config.judges, judge_context((helpers or {}).get("judge_model"),
                                                       options, cache))
     writer = store.AttemptWriter(db)
+    sink = JudgingSink(chosen, writer, progress)
 
-    async def sink(case: TestCase, attempt: Attempt) -> None:
-        verdicts = [await judge.judge(case, attempt) for judge in chosen]
-        writer.add(attempt, verdicts)
-        if progress:
-            progress.advance(attempt)
+    stop = asyncio.Event()
 
     async def flush_periodically() -> None:
-        while True:
-            await asyncio.sleep(0.5)
-            writer.flush()
+        """Judge what waits every 0.1 s, store every 0.5 s; stopped between batches, never
+        cancelled inside one (a batch being judged would be lost)."""
+        ticks = 0
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.1)
+            await sink.drain()
+            ticks += 1
+            if ticks % 5 == 0:
+                writer.flush()
 
     if progress:
         progress.start(len(cases) * config.k, len(done))
@@ -220,10 +226,15 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
     try:
         await executor.execute(run.id, work, sink)
     finally:
-        flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        stop.set()
+        try:
             await flusher
-        writer.flush()
+            await sink.drain()  # on any stop: what is judged is stored, the rest redone
+        finally:
+            try:
+                writer.flush()
+            finally:
+                writer.close()
         if cache is not None:
             cache.close()
         for each in (model, *(helpers or {}).values()):

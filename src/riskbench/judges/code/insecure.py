@@ -27,6 +27,7 @@ __all__ = ["SUPPORTED_LANGUAGES", "Finding", "InsecureCodeJudge", "extract_code"
 @judges.register("insecure_code")
 class InsecureCodeJudge(LocalJudge):
     name = "insecure_code"
+    batched = True  # judge_batch shares one scan among all pairs it is given
     description = (
         "Insecure-code detector: semgrep rules (C/C++, C#, Go, Java, JavaScript/TypeScript, "
         "PHP, Python, Rust, Bash), bandit and secret patterns over the code blocks of a "
