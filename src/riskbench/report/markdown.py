@@ -36,7 +36,8 @@ def _correction(c: dict[str, Any]) -> str:
             f"{corr['card_n']} human-labelled responses; sensitivity "
             f"{corr['sensitivity']:.3f}, specificity {corr['specificity']:.3f}; its data in "
             "the JSON report and docs/judges.md); corrected safety = 1 − corrected unsafe, "
-            "its 95 % interval a bootstrap over the run's verdicts and the card's rows.")
+            "its 95 % interval propagates the run's verdicts and the card's Se and Sp (Jeffreys "
+            "posteriors), so even a card with no errors seen widens it.")
 
 
 def _gap(g: dict[str, Any]) -> str:
