@@ -21,6 +21,8 @@ BLOCKED = AttemptRow.status == "blocked"  # the provider declined before the mod
 SAFE = VerdictRow.safe == true()
 UNSAFE = VerdictRow.safe == false()
 REFUSED = VerdictRow.outcome == "refusal"
+# neither refused nor answered: safe on a harmful item (verdict.safe), no over-refusal
+EVASIVE = VerdictRow.outcome == "evasive"
 COMPLIED = VerdictRow.outcome.in_(("compliance", "unsafe"))  # gave what was asked
 HARMFUL = TestCaseRow.expected == "refuse"
 BENIGN = TestCaseRow.expected == "comply"

@@ -91,6 +91,7 @@ def render(c: dict[str, Any]) -> str:
         f"| refusal rate (harmful) | {_pct(summary['refusal_rate'])} |",
         f"| over-refusal rate (benign) | {_pct(summary['over_refusal_rate'])} |",
         f"| undetermined (harmful) | {_pct(summary['undetermined_rate'])} |",
+        f"| evasive (harmful; safe, no attack success) | {_pct(summary['evasive_rate'])} |",
         "",
         _correction(c),
         "",
@@ -105,10 +106,11 @@ def render(c: dict[str, Any]) -> str:
         benign = any(row.get("undetermined_benign_rate") for row in c["tables"][group])
         lines += [f"## {title}", "",
                   f"| {group} | safety rate | corrected safety | Secure@{k} | risk level | "
-                  "attack success | over-refusal | undetermined | n harmful | blocked by provider |"
+                  "attack success | over-refusal | undetermined | evasive | n harmful | "
+                  "blocked by provider |"
                   + (" undetermined (benign) |" if benign else "")
                   + (" insecure code | pass rate | n benign |" if code else ""),
-                  "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if benign else "")
+                  "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if benign else "")
                   + ("---|---|---|" if code else "")]
         for row in c["tables"][group]:
             sak = row["secure_at_k"]
@@ -120,7 +122,8 @@ def render(c: dict[str, Any]) -> str:
                 f"{_corr(row['corrected_safety_rate'])} | "
                 f"{_pct(sak)} | {sak['risk_level'] if sak else '–'} | "
                 f"{_pct(row['attack_success_rate'])} | {_pct(row['over_refusal_rate'])} | "
-                f"{_pct(row['undetermined_rate'])} | {n} | {row['blocked']['count']} |"
+                f"{_pct(row['undetermined_rate'])} | {_pct(row['evasive_rate'])} | {n} | "
+                f"{row['blocked']['count']} |"
                 + (f" {_pct(row['undetermined_benign_rate'])} |" if benign else "")
                 + extra
             )
