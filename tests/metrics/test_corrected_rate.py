@@ -76,4 +76,5 @@ def test_point_estimate_is_rogan_gladen_of_the_card_point_values() -> None:
 def beta_interval(x: int, n: int) -> tuple[float, float]:
     from scipy.stats import beta
 
-    return float(beta.ppf(0.025, x + 0.5, n - x + 0.5)), float(beta.ppf(0.975, x + 0.5, n - x + 0.5))
+    low, high = beta.ppf([0.025, 0.975], x + 0.5, n - x + 0.5)
+    return float(low), float(high)
