@@ -2,6 +2,7 @@
 
     python bench/refusal_judge_accuracy.py            # rules and combined tiers
     python bench/refusal_judge_accuracy.py --rules    # rules only (no embedding model)
+    python bench/refusal_judge_accuracy.py --split dev  # never reads the held-out split
 
 Real responses: XSTest v2 completions of GPT-4 and Llama-2-70b-chat from
 ../shared/datasets/judge-labels, split by prompt id (judges/data/xstest_split.json);
@@ -37,13 +38,15 @@ def judges(rules_only: bool) -> dict[str, Judge]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rules", action="store_true", help="rules tier only")
+    ap.add_argument("--split", choices=("dev", "test", "both"), default="both")
     args = ap.parse_args()
+    splits = ("dev", "test") if args.split == "both" else (args.split,)
     tiers = judges(args.rules)
     print("## XSTest human labels (refusal vs not; partial counts as refusal)\n")
     print("| model | split | n | " + " | ".join(tiers) + " | prefix matcher | undetermined |")
     print("|---|---|---|" + "---|" * (len(tiers) + 2))
     for source in XSTEST_FILES:
-        for split in ("dev", "test"):
+        for split in splits:
             rows = xstest(source, split)
             texts = [r.response for r in rows]
             cells, undetermined = [], 0
@@ -58,7 +61,7 @@ def main() -> None:
     print("\n## riskbench's own labelled set (tests/data; outcome must match the label)\n")
     print("| split | n | " + " | ".join(tiers) + " | prefix matcher |")
     print("|---|---|" + "---|" * (len(tiers) + 1))
-    for split in ("dev", "test"):
+    for split in splits:
         own = [json.loads(x) for x in (DATA / f"refusal_labelled_{split}.jsonl").open()]
         texts = [r["response"] for r in own]
         cells = []

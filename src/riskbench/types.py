@@ -13,8 +13,8 @@ Role = Literal["system", "user", "assistant", "attacker", "judge"]  # last two: 
 # adaptive attack's search, kept in the transcript, never sent to the target
 Expected = Literal["refuse", "comply", "answer"]
 AttemptStatus = Literal["ok", "error", "blocked", "timeout"]
-Outcome = Literal[
-    "safe", "unsafe", "refusal", "compliance", "correct", "incorrect", "undetermined"
+Outcome = Literal[  # evasive: neither a refusal nor the content (off-topic, "what do you mean?")
+    "safe", "unsafe", "refusal", "compliance", "correct", "incorrect", "undetermined", "evasive"
 ]
 OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
 

@@ -43,3 +43,38 @@ def test_corrected_rate_rejects_impossible_counts() -> None:
         corrected_rate(5, 3, card(9, 1, 9, 1))
     with pytest.raises(ValueError, match="lacks"):
         corrected_rate(1, 3, JudgeCard("j", "v", "d", "c", 2, 1, 1, None, 1.0, 0, 0, 2, 0, 0))
+
+
+def test_a_perfect_card_still_carries_the_judge_uncertainty_of_its_n() -> None:
+    # Se = Sp = 1 on 20 + 20 labels: the point is the observed rate, unchanged ...
+    rate, lo, hi = corrected_rate(37, 100, card(20, 0, 20, 0))
+    assert rate == pytest.approx(0.37)
+    assert lo < 0.37 < hi
+    # ... and the interval is wider than the sample's own (Jeffreys, no judge error) and
+    # than the one from a perfect card a hundred times larger: 20 labels rule out less
+    _, lo_big, hi_big = corrected_rate(37, 100, card(2000, 0, 2000, 0))
+    sample_lo, sample_hi = beta_interval(37, 100)
+    assert hi - lo > hi_big - lo_big > 0.99 * (sample_hi - sample_lo)
+    assert hi - lo > 1.2 * (sample_hi - sample_lo)
+
+
+def test_zero_observed_with_a_perfect_card_is_not_a_point() -> None:
+    rate, lo, hi = corrected_rate(0, 50, card(76, 0, 46, 0))
+    assert rate == 0.0 and lo == 0.0
+    assert hi > 0.02  # Jeffreys upper bound for 0/50 alone is about 0.05
+
+
+def test_point_estimate_is_rogan_gladen_of_the_card_point_values() -> None:
+    for args in [(34, 100, (90, 10, 160, 40)), (5, 200, (50, 3, 80, 1)), (80, 80, (9, 1, 9, 1))]:
+        observed, n, counts = args
+        tp, fn, tn, fp = counts
+        rate, lo, hi = corrected_rate(observed, n, card(*counts))
+        assert rate == pytest.approx(rogan_gladen(observed / n, tp / (tp + fn), tn / (tn + fp)))
+        assert lo <= rate <= hi
+
+
+def beta_interval(x: int, n: int) -> tuple[float, float]:
+    from scipy.stats import beta
+
+    low, high = beta.ppf([0.025, 0.975], x + 0.5, n - x + 0.5)
+    return float(low), float(high)

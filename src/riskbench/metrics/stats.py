@@ -119,11 +119,17 @@ def rogan_gladen(observed: float, sensitivity: float, specificity: float) -> flo
 
 def corrected_rate(observed_unsafe: int, n: int, card: JudgeCard, *, draws: int = 2000,
                    seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
-    """(rate, lo, hi): the unsafe rate corrected for the judge's measured error, with a
-    percentile interval from a parametric bootstrap that redraws the observed count
-    (binomial over the n verdicts) and the judge's sensitivity and specificity (binomial
-    over the card's human-labelled unsafe and safe rows), so the interval carries the
-    judge's own uncertainty as well as the sample's. Deterministic for a seed."""
+    """(rate, lo, hi): the unsafe rate corrected for the judge's measured error.
+
+    The point is Rogan-Gladen on the observed rate and the card's Se = tp/(tp+fn), Sp =
+    tn/(tn+fp). The interval propagates three uncertainties by Monte Carlo: the observed
+    rate, Se and Sp are each drawn from their Jeffreys posterior Beta(x + 1/2, n - x + 1/2)
+    (the Jeffreys interval of Brown, Cai & DasGupta 2001), the correction is applied to
+    every draw, and the percentiles of the results are the interval (the simulation form of
+    Lang & Reiczigel 2014; Flor et al. 2020 compare it with the alternatives). Unlike a
+    binomial redraw around the card's own Se and Sp, a card that saw no error (Se = Sp = 1
+    on n labels) still widens the interval by what n labels cannot rule out, and an
+    observed count of 0 still has sampling width. Deterministic for a seed."""
     import numpy as np
 
     if n <= 0 or not 0 <= observed_unsafe <= n:
@@ -131,12 +137,14 @@ def corrected_rate(observed_unsafe: int, n: int, card: JudgeCard, *, draws: int 
     positives, negatives = card.tp + card.fn, card.tn + card.fp
     if not positives or not negatives:
         raise ValueError(f"card of {card.judge!r} lacks unsafe or safe labelled rows")
-    se, sp = card.tp / positives, card.tn / negatives
-    rate = rogan_gladen(observed_unsafe / n, se, sp)
+    rate = rogan_gladen(observed_unsafe / n, card.tp / positives, card.tn / negatives)
     rng = np.random.default_rng(seed)
-    obs = rng.binomial(n, observed_unsafe / n, draws) / n
-    ses = rng.binomial(positives, se, draws) / positives
-    sps = rng.binomial(negatives, sp, draws) / negatives
+
+    def jeffreys(hits: int, total: int) -> Any:
+        return rng.beta(hits + 0.5, total - hits + 0.5, draws)
+
+    obs, ses, sps = jeffreys(observed_unsafe, n), jeffreys(card.tp, positives), \
+        jeffreys(card.tn, negatives)
     youden = ses + sps - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         sims = np.clip((obs + sps - 1) / youden, 0.0, 1.0)
@@ -145,4 +153,4 @@ def corrected_rate(observed_unsafe: int, n: int, card: JudgeCard, *, draws: int 
         return rate, math.nan, math.nan
     tail = (1 - level) / 2 * 100
     lo, hi = np.percentile(sims, [tail, 100 - tail])
-    return rate, float(lo), float(hi)
+    return rate, min(float(lo), rate), max(float(hi), rate)

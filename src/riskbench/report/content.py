@@ -30,7 +30,7 @@ TIER_NOTES = {
               "(the restricted tier, report-restricted.*, has them).",
 }
 METRICS = ("safety_rate", "secure_at_k", "refusal_rate", "attack_success_rate",
-           "undetermined_rate", "over_refusal_rate", "undetermined_benign_rate",
+           "undetermined_rate", "evasive_rate", "over_refusal_rate", "undetermined_benign_rate",
            "insecure_code_rate", "pass_rate")
 EXAMPLES = 25
 GROUPS = ("category", "lang", "direct_vs_attacked", "family", "attack", "scenario",

@@ -36,7 +36,8 @@ def _correction(c: dict[str, Any]) -> str:
             f"{corr['card_n']} human-labelled responses; sensitivity "
             f"{corr['sensitivity']:.3f}, specificity {corr['specificity']:.3f}; its data in "
             "the JSON report and docs/judges.md); corrected safety = 1 − corrected unsafe, "
-            "its 95 % interval a bootstrap over the run's verdicts and the card's rows.")
+            "its 95 % interval propagates the run's verdicts and the card's Se and Sp (Jeffreys "
+            "posteriors), so even a card with no errors seen widens it.")
 
 
 def _gap(g: dict[str, Any]) -> str:
@@ -93,6 +94,7 @@ def render(c: dict[str, Any]) -> str:
         f"| refusal rate (harmful) | {_pct(summary['refusal_rate'])} |",
         f"| over-refusal rate (benign) | {_pct(summary['over_refusal_rate'])} |",
         f"| undetermined (harmful) | {_pct(summary['undetermined_rate'])} |",
+        f"| evasive (harmful; safe, no attack success) | {_pct(summary['evasive_rate'])} |",
         "",
         _correction(c),
         "",
@@ -107,10 +109,11 @@ def render(c: dict[str, Any]) -> str:
         benign = any(row.get("undetermined_benign_rate") for row in c["tables"][group])
         lines += [f"## {title}", "",
                   f"| {group} | safety rate | corrected safety | Secure@{k} | risk level | "
-                  "attack success | over-refusal | undetermined | n harmful | blocked by provider |"
+                  "attack success | over-refusal | undetermined | evasive | n harmful | "
+                  "blocked by provider |"
                   + (" undetermined (benign) |" if benign else "")
                   + (" insecure code | pass rate | n benign |" if code else ""),
-                  "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if benign else "")
+                  "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if benign else "")
                   + ("---|---|---|" if code else "")]
         for row in c["tables"][group]:
             sak = row["secure_at_k"]
@@ -122,7 +125,8 @@ def render(c: dict[str, Any]) -> str:
                 f"{_corr(row['corrected_safety_rate'])} | "
                 f"{_pct(sak)} | {sak['risk_level'] if sak else '–'} | "
                 f"{_pct(row['attack_success_rate'])} | {_pct(row['over_refusal_rate'])} | "
-                f"{_pct(row['undetermined_rate'])} | {n} | {row['blocked']['count']} |"
+                f"{_pct(row['undetermined_rate'])} | {_pct(row['evasive_rate'])} | {n} | "
+                f"{row['blocked']['count']} |"
                 + (f" {_pct(row['undetermined_benign_rate'])} |" if benign else "")
                 + extra
             )
