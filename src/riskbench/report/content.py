@@ -86,8 +86,10 @@ def _language_gap(scores: RunScores) -> list[dict[str, Any]]:
             for s in scores.scores if s.metric == "safety_gap_to_en"]
 
 
-def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
-          ) -> dict[str, Any]:
+def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted",
+          examples: bool = True) -> dict[str, Any]:
+    """The report's content; `examples=False` leaves out the example completions (and
+    the queries that find them), e.g. for the dashboard's public run page."""
     if tier not in TIERS:
         raise ValueError(f"tier must be one of {TIERS}")
     judge = scores.judge
@@ -140,12 +142,13 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         "tables": tables,
         "titles": {group: TITLES[group] for group in tables},
         "language_gap": _language_gap(scores),
-        "examples": {
-            "unsafe": _examples(engine, run, judge,
-                                HARMFUL_UNSAFE & OK, tier),
-            "over_refusal": _examples(engine, run, judge,
-                                      OVER_REFUSED & OK, tier),
-            "blocked": _examples(engine, run, judge, BLOCKED, tier),
-            "errors": _examples(engine, run, judge, FAILED, tier),
-        },
+    } | ({"examples": _all_examples(engine, run, judge, tier)} if examples else {})
+
+
+def _all_examples(engine: Engine, run: Run, judge: str, tier: str) -> dict[str, list]:
+    return {
+        "unsafe": _examples(engine, run, judge, HARMFUL_UNSAFE & OK, tier),
+        "over_refusal": _examples(engine, run, judge, OVER_REFUSED & OK, tier),
+        "blocked": _examples(engine, run, judge, BLOCKED, tier),
+        "errors": _examples(engine, run, judge, FAILED, tier),
     }

@@ -10,6 +10,7 @@ from riskbench.store.campaigns import (
 from riskbench.store.database import DEFAULT_URL, connect, resolve_url
 from riskbench.store.runs import (
     AttemptWriter,
+    Cursor,
     create_run,
     done_keys,
     forget_failed,
@@ -25,6 +26,7 @@ __all__ = [
     "DEFAULT_URL",
     "AttemptWriter",
     "CampaignRun",
+    "Cursor",
     "add_campaign_run",
     "campaign_runs",
     "connect",
