@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +176,8 @@ def _get(url: str, token: bool = False) -> tuple[float, int, bytes]:
         return time.perf_counter() - start, response.status, body
 
 
-def dashboard(db: Path, run_id: str) -> tuple[list[tuple[str, float, str]], float]:
+def dashboard(db: Path, run_id: str, row: Callable[[str, float, str], None],
+              once: bool) -> float:
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "riskbench.cli", "serve", "--db",
                              f"sqlite:///{db}", "--port", str(port), "--token", TOKEN],
@@ -187,7 +189,6 @@ def dashboard(db: Path, run_id: str) -> tuple[list[tuple[str, float, str]], floa
             break
         except OSError:
             time.sleep(0.1)
-    rows = []
     try:
         for name, path, token in [
             ("run page, first request", f"/run/{run_id}", False),
@@ -197,18 +198,18 @@ def dashboard(db: Path, run_id: str) -> tuple[list[tuple[str, float, str]], floa
             ("transcripts, only unsafe", f"/run/{run_id}/transcripts?only=unsafe", True),
             ("runs list (/api/runs)", "/api/runs", False),
         ]:
+            if once and name in ("run page, again", "run JSON (/api/runs/<id>)"):
+                continue
             wall, status, body = _get(base + path, token)
-            rows.append((name, wall, f"HTTP {status}, {len(body) // 1024} KiB"))
-        deep = _deep_page(base, run_id)
-        if deep:
-            rows.append(deep)
+            row(name, wall, f"HTTP {status}, {len(body) // 1024} KiB")
+        row(*_deep_page(base, run_id))
     finally:
         proc.terminate()
         _, _, usage = os.wait4(proc.pid, 0)
-    return rows, usage.ru_maxrss / 1024
+    return usage.ru_maxrss / 1024
 
 
-def _deep_page(base: str, run_id: str) -> tuple[str, float, str] | None:
+def _deep_page(base: str, run_id: str) -> tuple[str, float, str]:
     """The page after ~100 pages of 500: by the API's cursor when it has one (keyset),
     else by offset."""
     wall, _, body = _get(f"{base}/api/runs/{run_id}/attempts?limit=500", True)
@@ -235,6 +236,8 @@ def main() -> None:
     parser.add_argument("--small-runs", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="keep an existing --db")
     parser.add_argument("--skip-web", action="store_true")
+    parser.add_argument("--once", action="store_true",
+                        help="each measurement once (for code that takes minutes a page)")
     args = parser.parse_args()
     if not (args.reuse and args.db.exists()):
         for suffix in ("", "-wal", "-shm"):
@@ -247,6 +250,9 @@ def main() -> None:
         "SELECT id, n_cases FROM runs ORDER BY n_cases DESC LIMIT 1").fetchall()
     (n_attempts,), = con.execute("SELECT count(*) FROM attempts").fetchall()
     (n_verdicts,), = con.execute("SELECT count(*) FROM verdicts").fetchall()
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'score_cache'").fetchall():
+        con.execute("DELETE FROM score_cache")  # the first report and page compute afresh
+        con.commit()
     con.close()
     size = sum(Path(f"{args.db}{s}").stat().st_size for s in ("", "-wal")
                if Path(f"{args.db}{s}").exists())
@@ -254,24 +260,24 @@ def main() -> None:
           f"{size / 2**30:.2f} GiB; big run {run_id}: {n_cases:,} cases; "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
     url = f"sqlite:///{args.db}"
-    rows: list[tuple[str, float, str]] = []
+    print("\n| what | wall s | notes |\n|---|---|---|", flush=True)
+
+    def row(name: str, wall: float, note: str) -> None:
+        print(f"| {name} | {wall:.2f} | {note} |", flush=True)
+
     with tempfile.TemporaryDirectory() as out:
-        for label in ("report, first", "report, again"):
+        for label in ("report, first", "report, again")[:1 if args.once else 2]:
             wall, rss, code, tail = _timed(["report", run_id, "--db", url, "--out", out])
-            rows.append((f"riskbench {label}", wall, f"exit {code}, peak RSS {rss:.0f} MB"))
+            row(f"riskbench {label}", wall, f"exit {code}, peak RSS {rss:.0f} MB")
             if code:
                 print(tail)
     wall, rss, code, tail = _timed(["runs", "--db", url])
-    rows.append(("riskbench runs", wall, f"exit {code}, peak RSS {rss:.0f} MB"))
+    row("riskbench runs", wall, f"exit {code}, peak RSS {rss:.0f} MB")
     if code:
         print(tail)
     if not args.skip_web:
-        web, rss = dashboard(args.db, run_id)
-        rows += web
-        rows.append(("riskbench serve (whole session)", 0.0, f"peak RSS {rss:.0f} MB"))
-    print("\n| what | wall s | notes |\n|---|---|---|")
-    for name, wall, note in rows:
-        print(f"| {name} | {wall:.2f} | {note} |")
+        rss = dashboard(args.db, run_id, row, args.once)
+        row("riskbench serve (whole session)", 0.0, f"peak RSS {rss:.0f} MB")
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 

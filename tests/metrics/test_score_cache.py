@@ -132,3 +132,20 @@ def test_new_verdicts_invalidate(finished: tuple[str, str]) -> None:
     assert len(rows) == len(keys)
     assert after == metrics.score_run(engine, run_id, "refusal", 2)
     assert after.get("mean_score[second]").value == pytest.approx(0.25)  # type: ignore[union-attr]
+
+
+def test_listed_attempt_counts_follow_new_attempts(finished: tuple[str, str]) -> None:
+    """`riskbench runs` keeps a finished run's counts; a resume's writes empty them."""
+    db, run_id = finished
+    engine = store.connect(db)
+
+    def listed() -> dict[str, object]:
+        return next(r for r in store.list_runs(engine) if r["id"] == run_id)
+
+    before = listed()
+    assert before["attempts"] == 12 and before["errors"] == 0
+    assert listed() == before  # from the cache
+    _write(engine, run_id, store.load_cases(engine, run_id)[0].id, 2, "error", "")
+    store.set_status(engine, run_id, "finished")
+    after = listed()
+    assert after["attempts"] == 13 and after["errors"] == 1

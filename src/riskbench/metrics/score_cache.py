@@ -1,11 +1,11 @@
 """A finished run's scores, computed once and then read back: the dashboard's run page
 and `riskbench report` would otherwise score a million attempts on every request.
 
-An entry is keyed by run, judge, k and `exclude_blocked`, and is valid only while its
-fingerprint matches: the run's state in the store (finished, finish time, attempts per
-status, verdict count: store/score_cache.py), the scoring code and data (a hash of the
-modules and YAML files the scores come from) and the judge's shipped card. A resume, a
-retry of errors, new verdicts, a new riskbench or a new card all miss and recompute.
+An entry is keyed by run, judge, k and `exclude_blocked`. The database drops a run's
+entries whenever its attempts or verdicts change (a resume, a retry of errors, new
+verdicts: store/score_cache.py), and an entry is used only while its fingerprint
+matches: the run finished at the same time, the same scoring code and data (a hash of
+the modules and YAML files the scores come from) and the same shipped card of the judge.
 Runs that are not finished are scored afresh every time and never cached.
 """
 

@@ -12,7 +12,7 @@ from riskbench.metrics.run_scores import NO_CARD
 from riskbench.models import metadata_for
 from riskbench.report import images
 from riskbench.report.headline import beside_secure_at_k, headline, metric_labels
-from riskbench.store import load_attempts
+from riskbench.store import spread_attempts
 from riskbench.store.runs import now
 from riskbench.taxonomy import category_label, code_scenarios, languages, programming_languages
 from riskbench.types import Run, Score
@@ -62,7 +62,9 @@ def _correction(judge: str, scores: RunScores) -> dict[str, Any]:
 
 
 def _examples(engine: Engine, run: Run, judge: str, where: Any, tier: str) -> list[dict]:
-    rows = load_attempts(engine, run.id, judge, where=where, limit=EXAMPLES)
+    """Up to EXAMPLES attempts spread over the run, shown by category, item and attack."""
+    rows = sorted(spread_attempts(engine, run.id, judge, where=where, limit=EXAMPLES),
+                  key=lambda r: (r["category"], r["item_id"], r["attack"], r["sample"]))
     out = []
     for r in rows:
         prompt = next((m.content for m in reversed(r["transcript"]) if m.role == "user"), "")

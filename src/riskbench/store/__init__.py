@@ -20,6 +20,7 @@ from riskbench.store.runs import (
     load_cases,
     raise_if_all_failed,
     set_status,
+    spread_attempts,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "raise_if_all_failed",
     "resolve_url",
     "set_status",
+    "spread_attempts",
 ]

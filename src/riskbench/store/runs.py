@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from riskbench.errors import RunFailed, UsageError
 from riskbench.models.keys import scrub
+from riskbench.store import score_cache
 from riskbench.store.schema import AttemptRow, RunCaseRow, RunRow, TestCaseRow, VerdictRow
 from riskbench.types import (
     Attempt,
@@ -152,22 +153,31 @@ def set_status(engine: Engine, run_id: str, status: str) -> None:
 def list_runs(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
     """Newest first, with how many attempts are stored, how many failed and how many the
     provider blocked (a block is an answer of the deployed system, not a failure).
-    Attempts are counted for the listed runs only, from an index."""
+    Attempts are counted for the listed runs only, from an index, and a finished run's
+    counts are kept in the cache (emptied by the database when its attempts change)."""
     query = (select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id.desc())
              .limit(limit))
     with Session(engine) as session:
         runs = [_run(row) for row in session.execute(query).scalars()]
-        counts = _status_counts(session, [run.id for run in runs])
-        out = []
-        for run in runs:
-            by_status = counts.get(run.id, {})
-            blocked = by_status.get("blocked", 0)
-            ok = by_status.get("ok", 0)
-            attempts = sum(by_status.values())
-            out.append({**asdict(run), "attempts": attempts,
-                        "errors": attempts - ok - blocked, "blocked": blocked,
-                        "expected_attempts": run.n_cases * run.config.k})
-        return out
+    states = {run.id: state for run in runs
+              if (state := score_cache.run_state(run.status, run.finished_at))}
+    counts = score_cache.cached_counts(engine, states)
+    missing = [run.id for run in runs if run.id not in counts]
+    with Session(engine) as session:
+        counted = _status_counts(session, missing)
+    for run_id in missing:
+        counts[run_id] = counted.get(run_id, {})
+        if run_id in states:
+            score_cache.put_counts(engine, run_id, states[run_id], counts[run_id])
+    out = []
+    for run in runs:
+        by_status = counts[run.id]
+        blocked = by_status.get("blocked", 0)
+        attempts = sum(by_status.values())
+        out.append({**asdict(run), "attempts": attempts,
+                    "errors": attempts - by_status.get("ok", 0) - blocked,
+                    "blocked": blocked, "expected_attempts": run.n_cases * run.config.k})
+    return out
 
 
 def _status_counts(session: Session, run_ids: list[str]) -> dict[str, dict[str, int]]:
@@ -239,7 +249,29 @@ def load_attempts(
     (the case's position in the run, then the sample). Pages are read by key: `after`
     is the `cursor` of the last row of the previous page, so a deep page costs what the
     first one does (no OFFSET that reads and drops every row before it)."""
-    query = (
+    query = (_attempts_query(run_id, judge)
+             .with_hint(RunCaseRow, "INDEXED BY ix_run_cases_position", "sqlite")
+             .order_by(RunCaseRow.position, AttemptRow.sample))
+    if after is not None:
+        position, sample = after
+        query = query.where(RunCaseRow.position >= position,
+                            (RunCaseRow.position > position) | (AttemptRow.sample > sample))
+    return _attempt_rows(engine, query, where, limit)
+
+
+def spread_attempts(engine: Engine, run_id: str, judge: str, *, where: Any = None,
+                    limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` attempts matching `where` spread over the whole run (in the order of
+    their test case's content hash: a stable pseudo-random sample, not the first cases of
+    the plan), read along the attempts' key without sorting the run."""
+    query = (_attempts_query(run_id, judge)
+             .with_hint(AttemptRow, "INDEXED BY ix_attempts_run_case_status", "sqlite")
+             .order_by(AttemptRow.test_case_id, AttemptRow.sample))
+    return _attempt_rows(engine, query, where, limit)
+
+
+def _attempts_query(run_id: str, judge: str) -> Any:
+    return (
         select(AttemptRow, TestCaseRow, VerdictRow, RunCaseRow.position)
         .select_from(RunCaseRow)
         .join(AttemptRow, (AttemptRow.run_id == RunCaseRow.run_id)
@@ -249,12 +281,11 @@ def load_attempts(
                    & (VerdictRow.test_case_id == AttemptRow.test_case_id)
                    & (VerdictRow.sample == AttemptRow.sample) & (VerdictRow.judge == judge))
         .where(RunCaseRow.run_id == run_id)
-        .order_by(RunCaseRow.position, AttemptRow.sample)
     )
-    if after is not None:
-        position, sample = after
-        query = query.where(RunCaseRow.position >= position,
-                            (RunCaseRow.position > position) | (AttemptRow.sample > sample))
+
+
+def _attempt_rows(engine: Engine, query: Any, where: Any, limit: int | None
+                  ) -> list[dict[str, Any]]:
     if where is not None:
         query = query.where(where)
     if limit is not None:
