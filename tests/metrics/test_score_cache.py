@@ -41,7 +41,7 @@ def test_a_cached_score_equals_a_recomputed_one(finished: tuple[str, str],
     db, run_id = finished
     engine = store.connect(db)
     fresh = metrics.score_run(engine, run_id, "refusal", 2)
-    assert _entries(db) == 1  # the run itself stored its scores when it finished
+    assert _entries(db) == 2  # the run itself stored its scores (and counts) when it finished
     first = metrics.cached_score_run(engine, run_id, "refusal", 2)
     _no_recompute(monkeypatch)
     again = metrics.cached_score_run(engine, run_id, "refusal", 2)
@@ -51,7 +51,7 @@ def test_a_cached_score_equals_a_recomputed_one(finished: tuple[str, str],
     monkeypatch.undo()  # another variant is its own entry
     blocked_out = metrics.cached_score_run(engine, run_id, "refusal", 2, exclude_blocked=True)
     assert blocked_out == metrics.score_run(engine, run_id, "refusal", 2, True)
-    assert _entries(db) == 2
+    assert _entries(db) == 3
 
 
 def _write(engine: object, run_id: str, case_id: str, sample: int, status: str,

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from riskbench.judges.calibration import shipped_card
 from riskbench.judges.refusal import PARTIAL
 from riskbench.metrics.run_scores import RunScores, score_run
-from riskbench.store.score_cache import get_entry, put_entry, run_state_of
+from riskbench.store.score_cache import get_entry, put_counts, put_entry, run_state_of
 from riskbench.types import Score
 
 # what the cached numbers are computed by
@@ -73,6 +73,12 @@ def cached_score_run(engine: Engine, run_id: str, judge: str, k: int,
     found = get_entry(engine, run_id, variant, fingerprint)
     if found is not None:
         return from_json(found)
-    text = to_json(score_run(engine, run_id, judge, k, exclude_blocked))
+    scores = score_run(engine, run_id, judge, k, exclude_blocked)
+    text = to_json(scores)
     put_entry(engine, run_id, variant, fingerprint, text)
+    # the counts `riskbench runs` shows come with the scores: no second count
+    counts = scores.counts
+    put_counts(engine, run_id, state, {
+        "ok": counts["attempts"] - counts["errors"] - counts["blocked"],
+        "blocked": counts["blocked"], "error": counts["errors"]})
     return from_json(text)

@@ -249,13 +249,12 @@ def load_attempts(
     (the case's position in the run, then the sample). Pages are read by key: `after`
     is the `cursor` of the last row of the previous page, so a deep page costs what the
     first one does (no OFFSET that reads and drops every row before it)."""
-    query = (_attempts_query(run_id, judge)
-             .with_hint(RunCaseRow, "INDEXED BY ix_run_cases_position", "sqlite")
-             .order_by(RunCaseRow.position, AttemptRow.sample))
-    if after is not None:
-        position, sample = after
-        query = query.where(RunCaseRow.position >= position,
-                            (RunCaseRow.position > position) | (AttemptRow.sample > sample))
+    query = _attempts_query(run_id, judge).order_by(RunCaseRow.position, AttemptRow.sample)
+    position, sample = after or (0, -1)
+    # the range on position (also on the first page) makes the planner walk the run's
+    # cases by ix_run_cases_position in order instead of sorting the whole run
+    query = query.where(RunCaseRow.position >= position,
+                        (RunCaseRow.position > position) | (AttemptRow.sample > sample))
     return _attempt_rows(engine, query, where, limit)
 
 
@@ -264,9 +263,8 @@ def spread_attempts(engine: Engine, run_id: str, judge: str, *, where: Any = Non
     """Up to `limit` attempts matching `where` spread over the whole run (in the order of
     their test case's content hash: a stable pseudo-random sample, not the first cases of
     the plan), read along the attempts' key without sorting the run."""
-    query = (_attempts_query(run_id, judge)
-             .with_hint(AttemptRow, "INDEXED BY ix_attempts_run_case_status", "sqlite")
-             .order_by(AttemptRow.test_case_id, AttemptRow.sample))
+    query = _attempts_query(run_id, judge).order_by(AttemptRow.test_case_id,
+                                                    AttemptRow.sample)
     return _attempt_rows(engine, query, where, limit)
 
 

@@ -50,10 +50,6 @@ class TestCaseRow(Base):
     item: Mapped[dict] = mapped_column(JSON)
     conversation: Mapped[dict] = mapped_column(JSON)
     params: Mapped[dict] = mapped_column(JSON)
-    __table_args__ = (
-        Index("ix_test_cases_labels", "id", "expected", "category", "lang", "attack",
-              "attack_family", "scenario", "prog_lang"),
-    )
 
 
 class RunCaseRow(Base):
@@ -103,8 +99,6 @@ class VerdictRow(Base):
             ondelete="CASCADE",
         ),
         Index("ix_verdicts_run_judge", "run_id", "judge"),
-        Index("ix_verdicts_cover", "run_id", "test_case_id", "sample", "judge", "outcome",
-              "safe", "score"),
     )
 
 

@@ -3,8 +3,8 @@ keyset pages, and a cache of a finished run's scores (and attempt counts) that t
 database itself empties for a run whenever the run's attempts or verdicts change
 (triggers: whatever writes, a resume, a retry, a Ray worker, a hand-made fix).
 
-Additive: four indexes, one table and its triggers, nothing else changes. Building the indexes on an
-existing large store takes a while once (about a minute per million attempts).
+Additive: two indexes, one table and its triggers, nothing else changes. Building the indexes on an
+existing large store takes a while once (about half a minute per million attempts).
 Chained after 0004; re-chain after any revision merged before it.
 
 Revision ID: 0005
@@ -21,14 +21,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # the per-test-case passes of metrics/run_scores.py read these columns only
+    # the per-test-case passes of metrics/run_scores.py and the status counts read the
+    # attempts through this index alone (covering); verdicts and test cases are looked
+    # up by their primary keys (SQLite prefers those to any covering index)
     op.create_index("ix_attempts_run_case_status", "attempts",
                     ["run_id", "test_case_id", "sample", "status"])
-    op.create_index("ix_verdicts_cover", "verdicts",
-                    ["run_id", "test_case_id", "sample", "judge", "outcome", "safe", "score"])
-    op.create_index("ix_test_cases_labels", "test_cases",
-                    ["id", "expected", "category", "lang", "attack", "attack_family",
-                     "scenario", "prog_lang"])
     # transcript pages in plan order, by key (web/data.py)
     op.create_index("ix_run_cases_position", "run_cases", ["run_id", "position"])
     op.create_table(
@@ -79,6 +76,4 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS riskbench_score_cache_drop()")
     op.drop_table("score_cache")
     op.drop_index("ix_run_cases_position", "run_cases")
-    op.drop_index("ix_test_cases_labels", "test_cases")
-    op.drop_index("ix_verdicts_cover", "verdicts")
     op.drop_index("ix_attempts_run_case_status", "attempts")
