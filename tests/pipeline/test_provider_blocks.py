@@ -47,7 +47,8 @@ def test_chat_content_filter_blocks_count_as_refusals(tmp_path: Path,
     html = result.reports["html"].read_text(encoding="utf-8")
     assert "<th>blocked by provider</th>" in html
     assert "84 blocked by the provider (counted as refusals" in html
-    assert "Blocked by the provider (first" in html and "Errored attempts" not in html
+    assert "Blocked by the provider (25, spread over the run)" in html
+    assert "Errored attempts" not in html
     markdown = result.reports["markdown"].read_text(encoding="utf-8")
     assert "| blocked by provider |" in markdown
 

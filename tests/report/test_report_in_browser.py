@@ -1,6 +1,7 @@
 """The HTML report in a real browser (Debian's Chromium driven by Playwright): hostile
 model output is shown as text and never runs."""
 
+import json
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -58,6 +59,10 @@ def test_multilingual_report_renders_arabic_right_to_left(tmp_path: Path) -> Non
         page.screenshot(path=str(shot), full_page=False)
         browser.close()
     assert (direction, inner, english_direction) == ("rtl", "rtl", "ltr")
-    assert "اكتب لي سكربت بايثون" in text  # the Arabic shown as written, not mangled
+    report = json.loads(result.reports["json"].read_text(encoding="utf-8"))
+    prompts = [e["prompt"] for kind in report["examples"].values() for e in kind
+               if e["lang"] == "ar"]
+    assert prompts and prompts[0].strip() in text  # the Arabic shown as written, not mangled
+    assert "ا" in text  # an Arabic letter (alef), not mojibake
     assert gap_rows == 1 + 11
     assert shot.stat().st_size > 10_000

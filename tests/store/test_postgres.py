@@ -54,3 +54,30 @@ def test_same_scores_as_sqlite(pg_url: str, tmp_path: Path) -> None:
     other = [(s.metric, s.group, s.key, s.n, round(s.value or 0, 9))
              for s in on_sqlite.scores.scores]
     assert sorted(key) == sorted(other)
+
+
+def test_the_score_cache_is_emptied_by_writes_on_postgres(pg_url: str, tmp_path: Path
+                                                           ) -> None:
+    """Migration 0005's statement-level triggers: deleting attempts (as a kill would)
+    drops the run's cached scores and counts; the next read scores afresh."""
+    from riskbench import metrics
+
+    options = RunOptions(db_url=pg_url, report_dir=tmp_path / "c", use_cache=False)
+    run = evaluate(RunConfig(model="scripted:alternate", k=2, limit=4), options).run
+    engine = store.connect(pg_url)
+    listed = next(r for r in store.list_runs(engine) if r["id"] == run.id)
+    cached = metrics.cached_score_run(engine, run.id, "refusal", 2)
+    assert cached == metrics.score_run(engine, run.id, "refusal", 2)
+    count = "select count(*) from score_cache where run_id = :run"
+    with engine.begin() as conn:
+        assert conn.execute(text(count), {"run": run.id}).scalar() == 2  # scores, counts
+        conn.execute(text("delete from verdicts where run_id = :run and sample = 1"),
+                     {"run": run.id})
+        conn.execute(text("delete from attempts where run_id = :run and sample = 1"),
+                     {"run": run.id})
+    with engine.connect() as conn:
+        assert conn.execute(text(count), {"run": run.id}).scalar() == 0
+    after = metrics.cached_score_run(engine, run.id, "refusal", 2)
+    assert after.counts["attempts"] == cached.counts["attempts"] // 2
+    assert next(r for r in store.list_runs(engine) if r["id"] == run.id)["attempts"] \
+        == listed["attempts"] // 2

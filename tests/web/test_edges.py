@@ -1,6 +1,6 @@
-"""The dashboard's edges: out-of-range offsets and pages are refused with 4xx and the
-security headers, deep pages are read with OFFSET/LIMIT in SQL, and an unexpected
-failure still answers with the headers."""
+"""The dashboard's edges: malformed page cursors are refused with 4xx and the security
+headers, transcript pages are read by key (every attempt once, no OFFSET), and an
+unexpected failure still answers with the headers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from helpers.dashboard import Stored
+from riskbench.pipeline import RunOptions, evaluate
+from riskbench.types import RunConfig
 from riskbench.web import create_app
 
 TOKEN = "tok-edges-0123456789abcdef0123456789"
@@ -29,37 +31,65 @@ def assert_guarded(response) -> None:  # type: ignore[no-untyped-def]
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.mark.parametrize("value", [str(2**63), str(2**64), "1" + "0" * 40, "-1", "1e3", "x"])
-def test_huge_or_bad_offsets_are_4xx_with_headers(client: TestClient, stored: Stored,
-                                                  value: str) -> None:
-    assert_guarded(client.get(f"/api/runs/{stored.run_id}/attempts?offset={value}",
+@pytest.mark.parametrize("value", [str(2**63), "1" + "0" * 40, "-1.0", "1e3", "x", "1.",
+                                   ".1", "1.2.3", f"{2**63}.0"])
+def test_bad_cursors_are_4xx_with_headers(client: TestClient, stored: Stored,
+                                          value: str) -> None:
+    assert_guarded(client.get(f"/api/runs/{stored.run_id}/attempts?after={value}",
                               headers=AUTH))
-    assert_guarded(client.get(f"/run/{stored.run_id}/transcripts?page={value}",
+    assert_guarded(client.get(f"/run/{stored.run_id}/transcripts?after={value}",
                               headers=AUTH))
 
 
-def test_deep_pages_are_read_with_offset_and_limit_in_sql(client: TestClient,
-                                                          stored: Stored) -> None:
-    seen: list[tuple[str, object]] = []
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A run of 6 cases x k = 3 whose model alternates refusals and compliance."""
+    tmp = tmp_path_factory.mktemp("paged")
+    db = f"sqlite:///{tmp / 'r.db'}"
+    result = evaluate(RunConfig(model="scripted:alternate", suite="starter", limit=6, k=3),
+                      RunOptions(db_url=db, report_dir=tmp / "rep", use_cache=False))
+    return db, result.run.id
 
-    def record(_c: object, _cur: object, statement: str, params: object, *_: object) -> None:
-        if "FROM attempts" in statement:
+
+@pytest.mark.parametrize("only", ["all", "unsafe"])
+def test_keyset_pages_return_every_attempt_once(paged: tuple[str, str], only: str) -> None:
+    db, run_id = paged
+    seen: list[tuple[str, tuple]] = []
+
+    def record(_c: object, _cur: object, statement: str, params: tuple, *_: object) -> None:
+        if "FROM run_cases" in statement:
             seen.append((statement, params))
 
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        deep = client.get(f"/api/runs/{stored.run_id}/attempts?offset=900000000&limit=5",
-                          headers=AUTH)
-        first = client.get(f"/api/runs/{stored.run_id}/attempts?offset=0&limit=1",
-                           headers=AUTH)
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
-    assert deep.status_code == 200 and deep.json()["attempts"] == []
-    assert deep.json()["more"] is False
-    statement, params = seen[0]
-    assert "LIMIT" in statement and "OFFSET" in statement
-    assert 900000000 in params and 6 in params  # type: ignore[operator]
-    assert len(first.json()["attempts"]) == 1 and first.json()["more"] is True
+    keys: list[tuple[str, str, int]] = []
+    pages = 0
+    with TestClient(create_app(db, TOKEN)) as c:
+        everything = c.get(f"/api/runs/{run_id}/attempts?only={only}&limit=500",
+                           headers=AUTH).json()
+        event.listen(Engine, "before_cursor_execute", record)
+        try:
+            url = f"/api/runs/{run_id}/attempts?only={only}&limit=4"
+            page = c.get(url, headers=AUTH).json()
+            while True:
+                pages += 1
+                keys += [(a["item_id"], a["attack"], a["sample"]) for a in page["attempts"]]
+                assert page["more"] == (page["next"] is not None)
+                if not page["next"]:
+                    break
+                page = c.get(f"{url}&after={page['next']}", headers=AUTH).json()
+            html = c.get(f"/run/{run_id}/transcripts?only={only}", headers=AUTH).text
+        finally:
+            event.remove(Engine, "before_cursor_execute", record)
+    expected = [(a["item_id"], a["attack"], a["sample"]) for a in everything["attempts"]]
+    assert keys == expected and len(set(keys)) == len(keys)  # each once, in order
+    if only == "all":
+        assert len(keys) == 6 * 3 and pages == 5
+    else:
+        assert 0 < len(keys) < 6 * 3 and everything["next"] is None
+    # deeper pages start at their key; SQLite's dialect writes "OFFSET ?" with 0
+    assert len(seen) == pages + 1
+    assert all("run_cases.position >=" in statement for statement, _ in seen[1:pages])
+    assert all(params[-1] == 0 for statement, params in seen if "OFFSET" in statement)
+    assert ("next →" in html) == (len(keys) > 50)
 
 
 def test_an_unexpected_error_still_carries_the_headers(stored: Stored) -> None:

@@ -2,6 +2,7 @@
 
 from riskbench.metrics.campaign import Comparison, compare
 from riskbench.metrics.run_scores import RunScores, score_run
+from riskbench.metrics.score_cache import cached_score_run
 from riskbench.metrics.stats import (
     INSUFFICIENT,
     grade_or_insufficient,
@@ -18,6 +19,7 @@ __all__ = [
     "INSUFFICIENT",
     "Comparison",
     "RunScores",
+    "cached_score_run",
     "compare",
     "grade_or_insufficient",
     "min_n",

@@ -157,8 +157,8 @@ async def _execute(db: Engine, run: Run, cases: Sequence[TestCase], model: Model
         written = await _attempts(db, run, cases, model, options, progress, helpers)
     store.set_status(db, run.id, "finished")
     run = store.get_run(db, run.id)
-    scores = metrics.score_run(db, run.id, run.config.judges[0], run.config.k,
-                              options.exclude_blocked)
+    scores = metrics.cached_score_run(db, run.id, run.config.judges[0], run.config.k,
+                                      options.exclude_blocked)
     out_dir = options.report_dir or Path("reports") / run.id
     reports = report.write_reports(db, run, scores, out_dir, tier=options.tier)
     return RunResult(run, scores, reports, written)
@@ -249,8 +249,8 @@ def write_run_reports(run_id: str, options: RunOptions | None = None) -> RunResu
     options = options or RunOptions()
     db = store.connect(options.db_url)
     run = store.get_run(db, run_id)
-    scores = metrics.score_run(db, run.id, run.config.judges[0], run.config.k,
-                              options.exclude_blocked)
+    scores = metrics.cached_score_run(db, run.id, run.config.judges[0], run.config.k,
+                                      options.exclude_blocked)
     out_dir = options.report_dir or Path("reports") / run.id
     return RunResult(run, scores, report.write_reports(db, run, scores, out_dir,
                                                        tier=options.tier), 0)

@@ -12,7 +12,7 @@ from riskbench.metrics.run_scores import NO_CARD
 from riskbench.models import metadata_for
 from riskbench.report import images
 from riskbench.report.headline import beside_secure_at_k, headline, metric_labels
-from riskbench.store import load_attempts
+from riskbench.store import spread_attempts
 from riskbench.store.runs import now
 from riskbench.taxonomy import category_label, code_scenarios, languages, programming_languages
 from riskbench.types import Run, Score
@@ -72,7 +72,9 @@ def _correction(judge: str, scores: RunScores) -> dict[str, Any]:
 
 
 def _examples(engine: Engine, run: Run, judge: str, where: Any, tier: str) -> list[dict]:
-    rows = load_attempts(engine, run.id, judge, where=where, limit=EXAMPLES)
+    """Up to EXAMPLES attempts spread over the run, shown by category, item and attack."""
+    rows = sorted(spread_attempts(engine, run.id, judge, where=where, limit=EXAMPLES),
+                  key=lambda r: (r["category"], r["item_id"], r["attack"], r["sample"]))
     out = []
     for r in rows:
         prompt = next((m.content for m in reversed(r["transcript"]) if m.role == "user"), "")
@@ -101,8 +103,10 @@ def _language_gap(scores: RunScores) -> list[dict[str, Any]]:
             for s in scores.scores if s.metric == "safety_gap_to_en"]
 
 
-def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
-          ) -> dict[str, Any]:
+def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted",
+          examples: bool = True) -> dict[str, Any]:
+    """The report's content; `examples=False` leaves out the example completions (and
+    the queries that find them), e.g. for the dashboard's public run page."""
     if tier not in TIERS:
         raise ValueError(f"tier must be one of {TIERS}")
     judge = scores.judge
@@ -156,12 +160,13 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted"
         "tables": tables,
         "titles": {group: TITLES[group] for group in tables},
         "language_gap": _language_gap(scores),
-        "examples": {
-            "unsafe": _examples(engine, run, judge,
-                                HARMFUL_UNSAFE & OK, tier),
-            "over_refusal": _examples(engine, run, judge,
-                                      OVER_REFUSED & OK, tier),
-            "blocked": _examples(engine, run, judge, BLOCKED, tier),
-            "errors": _examples(engine, run, judge, FAILED, tier),
-        },
+    } | ({"examples": _all_examples(engine, run, judge, tier)} if examples else {})
+
+
+def _all_examples(engine: Engine, run: Run, judge: str, tier: str) -> dict[str, list]:
+    return {
+        "unsafe": _examples(engine, run, judge, HARMFUL_UNSAFE & OK, tier),
+        "over_refusal": _examples(engine, run, judge, OVER_REFUSED & OK, tier),
+        "blocked": _examples(engine, run, judge, BLOCKED, tier),
+        "errors": _examples(engine, run, judge, FAILED, tier),
     }

@@ -149,7 +149,7 @@ def render(c: dict[str, Any]) -> str:
         examples = c["examples"][kind]
         if not examples:
             continue
-        lines += [f"## {title} (first {len(examples)})", "",
+        lines += [f"## {title} ({len(examples)}, spread over the run)", "",
                   "| item | attack | prompt | response | judge |", "|---|---|---|---|---|"]
         lines += [
             f"| {_cell(e['item_id'])} | {_cell(e['attack'])} | {_cell(e['prompt'], 200)} | "

@@ -11,6 +11,7 @@ from riskbench.store.campaigns import (
 from riskbench.store.database import DEFAULT_URL, connect, resolve_url
 from riskbench.store.runs import (
     AttemptWriter,
+    Cursor,
     create_run,
     done_keys,
     forget_failed,
@@ -20,12 +21,14 @@ from riskbench.store.runs import (
     load_cases,
     raise_if_all_failed,
     set_status,
+    spread_attempts,
 )
 
 __all__ = [
     "DEFAULT_URL",
     "AttemptWriter",
     "CampaignRun",
+    "Cursor",
     "add_campaign_run",
     "campaign_runs",
     "connect",
@@ -42,4 +45,5 @@ __all__ = [
     "raise_if_all_failed",
     "resolve_url",
     "set_status",
+    "spread_attempts",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from riskbench.errors import RunFailed, UsageError
 from riskbench.models.keys import scrub
+from riskbench.store import score_cache
 from riskbench.store.schema import AttemptRow, RunCaseRow, RunRow, TestCaseRow, VerdictRow
 from riskbench.types import (
     Attempt,
@@ -151,28 +152,44 @@ def set_status(engine: Engine, run_id: str, status: str) -> None:
 
 def list_runs(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
     """Newest first, with how many attempts are stored, how many failed and how many the
-    provider blocked (a block is an answer of the deployed system, not a failure)."""
-    blocked = AttemptRow.status == "blocked"
-    counts = (
-        select(AttemptRow.run_id, func.count().label("attempts"),
-               func.sum(case((~blocked & (AttemptRow.status != "ok"), 1), else_=0))
-               .label("errors"),
-               func.sum(case((blocked, 1), else_=0)).label("blocked"))
-        .group_by(AttemptRow.run_id).subquery()
-    )
-    query = (
-        select(RunRow, counts.c.attempts, counts.c.errors, counts.c.blocked)
-        .outerjoin(counts, counts.c.run_id == RunRow.id)
-        .order_by(RunRow.created_at.desc(), RunRow.id.desc()).limit(limit)
-    )
+    provider blocked (a block is an answer of the deployed system, not a failure).
+    Attempts are counted for the listed runs only, from an index, and a finished run's
+    counts are kept in the cache (emptied by the database when its attempts change)."""
+    query = (select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id.desc())
+             .limit(limit))
     with Session(engine) as session:
-        out = []
-        for row, attempts, errors, n_blocked in session.execute(query):
-            run = _run(row)
-            out.append({**asdict(run), "attempts": attempts or 0, "errors": errors or 0,
-                        "blocked": n_blocked or 0,
-                        "expected_attempts": run.n_cases * run.config.k})
-        return out
+        runs = [_run(row) for row in session.execute(query).scalars()]
+    states = {run.id: state for run in runs
+              if (state := score_cache.run_state(run.status, run.finished_at))}
+    counts = score_cache.cached_counts(engine, states)
+    missing = [run.id for run in runs if run.id not in counts]
+    with Session(engine) as session:
+        counted = _status_counts(session, missing)
+    for run_id in missing:
+        counts[run_id] = counted.get(run_id, {})
+        if run_id in states:
+            score_cache.put_counts(engine, run_id, states[run_id], counts[run_id])
+    out = []
+    for run in runs:
+        by_status = counts[run.id]
+        blocked = by_status.get("blocked", 0)
+        attempts = sum(by_status.values())
+        out.append({**asdict(run), "attempts": attempts,
+                    "errors": attempts - by_status.get("ok", 0) - blocked,
+                    "blocked": blocked, "expected_attempts": run.n_cases * run.config.k})
+    return out
+
+
+def _status_counts(session: Session, run_ids: list[str]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for start in range(0, len(run_ids), 500):  # bounded IN lists
+        rows = session.execute(
+            select(AttemptRow.run_id, AttemptRow.status, func.count())
+            .where(AttemptRow.run_id.in_(run_ids[start:start + 500]))
+            .group_by(AttemptRow.run_id, AttemptRow.status))
+        for run_id, status, n in rows:
+            counts.setdefault(run_id, {})[status] = n
+    return counts
 
 
 class AttemptWriter:
@@ -238,27 +255,56 @@ class AttemptWriter:
             self._connection = None
 
 
+Cursor = tuple[int, int]  # (position of the test case in the run, sample): a page's key
+
+
 def load_attempts(
     engine: Engine, run_id: str, judge: str, *, where: Any = None, limit: int | None = None,
-    offset: int = 0,
+    after: Cursor | None = None,
 ) -> list[dict[str, Any]]:
-    """Attempts of a run joined with their case and one judge's verdict (for reports)."""
-    query = (
-        select(AttemptRow, TestCaseRow, VerdictRow)
-        .join(TestCaseRow, TestCaseRow.id == AttemptRow.test_case_id)
+    """Attempts of a run joined with their case and one judge's verdict, in plan order
+    (the case's position in the run, then the sample). Pages are read by key: `after`
+    is the `cursor` of the last row of the previous page, so a deep page costs what the
+    first one does (no OFFSET that reads and drops every row before it)."""
+    query = _attempts_query(run_id, judge).order_by(RunCaseRow.position, AttemptRow.sample)
+    position, sample = after or (0, -1)
+    # the range on position (also on the first page) makes the planner walk the run's
+    # cases by ix_run_cases_position in order instead of sorting the whole run
+    query = query.where(RunCaseRow.position >= position,
+                        (RunCaseRow.position > position) | (AttemptRow.sample > sample))
+    return _attempt_rows(engine, query, where, limit)
+
+
+def spread_attempts(engine: Engine, run_id: str, judge: str, *, where: Any = None,
+                    limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` attempts matching `where` spread over the whole run (in the order of
+    their test case's content hash: a stable pseudo-random sample, not the first cases of
+    the plan), read along the attempts' key without sorting the run."""
+    query = _attempts_query(run_id, judge).order_by(AttemptRow.test_case_id,
+                                                    AttemptRow.sample)
+    return _attempt_rows(engine, query, where, limit)
+
+
+def _attempts_query(run_id: str, judge: str) -> Any:
+    return (
+        select(AttemptRow, TestCaseRow, VerdictRow, RunCaseRow.position)
+        .select_from(RunCaseRow)
+        .join(AttemptRow, (AttemptRow.run_id == RunCaseRow.run_id)
+              & (AttemptRow.test_case_id == RunCaseRow.test_case_id))
+        .join(TestCaseRow, TestCaseRow.id == RunCaseRow.test_case_id)
         .outerjoin(VerdictRow, (VerdictRow.run_id == AttemptRow.run_id)
                    & (VerdictRow.test_case_id == AttemptRow.test_case_id)
                    & (VerdictRow.sample == AttemptRow.sample) & (VerdictRow.judge == judge))
-        .where(AttemptRow.run_id == run_id)
-        .order_by(TestCaseRow.category, TestCaseRow.item_id, TestCaseRow.attack,
-                  AttemptRow.sample)
+        .where(RunCaseRow.run_id == run_id)
     )
+
+
+def _attempt_rows(engine: Engine, query: Any, where: Any, limit: int | None
+                  ) -> list[dict[str, Any]]:
     if where is not None:
         query = query.where(where)
     if limit is not None:
         query = query.limit(limit)
-    if offset:
-        query = query.offset(offset)
     with Session(engine) as session:
         return [
             {"item_id": tc.item_id, "attack": tc.attack, "category": tc.category,
@@ -267,6 +313,6 @@ def load_attempts(
              "transcript": [Message(m["role"], m["content"]) for m in a.transcript],
              "output": a.output, "outcome": v.outcome if v else None,
              "safe": v.safe if v else None, "rationale": v.rationale if v else "",
-             "judge_version": v.judge_version if v else ""}
-            for a, tc, v in session.execute(query)
+             "judge_version": v.judge_version if v else "", "cursor": (position, a.sample)}
+            for a, tc, v, position in session.execute(query)
         ]

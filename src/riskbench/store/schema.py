@@ -58,6 +58,7 @@ class RunCaseRow(Base):
                                         primary_key=True)
     test_case_id: Mapped[str] = mapped_column(ForeignKey("test_cases.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (Index("ix_run_cases_position", "run_id", "position"),)
 
 
 class AttemptRow(Base):
@@ -74,6 +75,9 @@ class AttemptRow(Base):
     latency_s: Mapped[float] = mapped_column(Float)
     error: Mapped[str] = mapped_column(Text)
     cached: Mapped[bool] = mapped_column(Boolean)
+    __table_args__ = (
+        Index("ix_attempts_run_case_status", "run_id", "test_case_id", "sample", "status"),
+    )
 
 
 class VerdictRow(Base):
@@ -96,6 +100,19 @@ class VerdictRow(Base):
         ),
         Index("ix_verdicts_run_judge", "run_id", "judge"),
     )
+
+
+class ScoreCacheRow(Base):
+    """A finished run's scores as computed once (JSON), valid while `fingerprint` (the
+    run's state and the scoring code's version, store/score_cache.py) still matches."""
+
+    __tablename__ = "score_cache"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    variant: Mapped[str] = mapped_column(String(256), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(512))
+    scores: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[str] = mapped_column(String(32))
 
 
 class MonitorModelRow(Base):

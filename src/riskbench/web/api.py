@@ -39,10 +39,11 @@ def get_run(run_id: str, engine: DB) -> dict[str, Any]:
             summary="A run's attempts with transcripts (token)")
 def run_attempts(
     run_id: str, engine: DB, only: data.Only = data.Only.all,
-    offset: Annotated[int, Query(ge=0, le=data.OFFSET_MAX)] = 0,
+    after: Annotated[str | None, Query(pattern=data.CURSOR)] = None,
     limit: Annotated[int, Query(ge=1, le=data.ATTEMPTS_MAX)] = data.ATTEMPTS_PAGE,
 ) -> dict[str, Any]:
-    return data.attempts(engine, run_id, only, offset, limit)
+    """Pages by key: pass the previous page's `next` as `after` (null: the last page)."""
+    return data.attempts(engine, run_id, only, after, limit)
 
 
 @router.get("/models", summary="The model registry")

@@ -26,9 +26,9 @@ from riskbench.types import Run
 RUNS_LIMIT = 200
 ATTEMPTS_PAGE = 50
 ATTEMPTS_MAX = 500
-# Deeper than any run riskbench stores, far below SQLite's 64-bit limit: larger offsets
-# are refused at the edge (422) rather than failing in the database driver.
-OFFSET_MAX = 1_000_000_000
+# A page cursor: "<position>.<sample>" of the previous page's last attempt. Bounded digits
+# keep it far below SQLite's 64-bit limit: anything else is refused at the edge (422).
+CURSOR = r"^[0-9]{1,12}\.[0-9]{1,9}$"
 
 
 class Only(StrEnum):
@@ -73,10 +73,8 @@ def run_detail(engine: Engine, run_id: str) -> dict[str, Any]:
     """The run report's content without its examples: scores are public, completions
     are not (they are on the token-guarded transcript routes)."""
     run = _run(engine, run_id)
-    scores = metrics.score_run(engine, run.id, run.config.judges[0], run.config.k)
-    data = content.build(engine, run, scores, tier="public")
-    data.pop("examples", None)
-    return plain(data)
+    scores = metrics.cached_score_run(engine, run.id, run.config.judges[0], run.config.k)
+    return plain(content.build(engine, run, scores, tier="public", examples=False))
 
 
 def _filter(only: Only) -> Any:
@@ -89,19 +87,28 @@ def _filter(only: Only) -> Any:
     }[only]
 
 
-def attempts(engine: Engine, run_id: str, only: Only = Only.all, offset: int = 0,
+def _cursor(text: str | None) -> store.Cursor | None:
+    if not text:
+        return None
+    position, sample = text.split(".")
+    return int(position), int(sample)
+
+
+def attempts(engine: Engine, run_id: str, only: Only = Only.all, after: str | None = None,
              limit: int = ATTEMPTS_PAGE) -> dict[str, Any]:
-    """One page of a run's attempts with full transcripts and the scoring judge's verdict.
-    OFFSET and LIMIT go to the database, so a deep page holds one page in memory."""
+    """One page of a run's attempts with full transcripts and the scoring judge's verdict,
+    read by key: `after` is the previous page's `next` (a CURSOR), so any page costs one
+    page of rows however deep it is."""
     run = _run(engine, run_id)
-    offset, limit = min(max(0, offset), OFFSET_MAX), min(max(1, limit), ATTEMPTS_MAX)
+    limit = min(max(1, limit), ATTEMPTS_MAX)
     rows = store.load_attempts(engine, run.id, run.config.judges[0], where=_filter(only),
-                               offset=offset, limit=limit + 1)
+                               after=_cursor(after), limit=limit + 1)
     page = rows[:limit]
+    more = len(rows) > limit
     return {
         "run_id": run.id, "model": run.config.model, "suite": run.config.suite,
-        "judge": run.config.judges[0], "only": only.value, "offset": offset, "limit": limit,
-        "more": len(rows) > limit,
+        "judge": run.config.judges[0], "only": only.value, "after": after, "limit": limit,
+        "more": more, "next": "{}.{}".format(*page[-1]["cursor"]) if more else None,
         "attempts": [
             {k: r[k] for k in ("item_id", "attack", "category", "lang", "expected", "sample",
                                "status", "error", "output", "outcome", "safe", "rationale")}

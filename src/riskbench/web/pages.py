@@ -83,16 +83,14 @@ def run(run_id: str, request: Request, engine: DB) -> Response:
 @router.get("/run/{run_id}/transcripts", dependencies=[Depends(require_token)])
 def transcripts(run_id: str, request: Request, engine: DB,
                 only: data.Only = data.Only.all,
-                page: Annotated[int, Query(ge=1, le=data.OFFSET_MAX // data.ATTEMPTS_PAGE)]
-                = 1) -> Response:
-    found = data.attempts(engine, run_id, only, (page - 1) * data.ATTEMPTS_PAGE)
-
-    def link(p: int) -> str:
-        return f"{request.url.path}?{urlencode({'only': only.value, 'page': p})}"
-
-    return render(request, "transcripts.html.j2", **found, page=page,
-                  previous=link(page - 1) if page > 1 else None,
-                  next_page=link(page + 1) if found["more"] else None,
+                after: Annotated[str | None, Query(pattern=data.CURSOR)] = None
+                ) -> Response:
+    found = data.attempts(engine, run_id, only, after)
+    first = f"{request.url.path}?{urlencode({'only': only.value})}"
+    return render(request, "transcripts.html.j2", **found,
+                  first_page=first if after else None,
+                  next_page=f"{first}&{urlencode({'after': found['next']})}"
+                  if found["next"] else None,
                   filters=[o.value for o in data.Only])
 
 
