@@ -20,6 +20,7 @@ from riskbench.models import Model, get_model
 from riskbench.pipeline.campaign_spec import CampaignSpec, ModelSpec, key_variable, parse_spec
 from riskbench.pipeline.judge import validation_context
 from riskbench.pipeline.options import Progress, RunOptions
+from riskbench.pipeline.ray_runs import check as check_executor
 from riskbench.pipeline.runs import RunResult, _execute, _helpers, plan
 from riskbench.types import Attempt, RunConfig, TestCase
 
@@ -107,6 +108,9 @@ def run_campaign(spec: CampaignSpec | None, options: RunOptions | None = None,
         existing = {(r.label, r.suite): r.run_id for r in store.campaign_runs(db, campaign_id)}
     elif spec is None:
         raise UsageError("give a campaign spec or a campaign to resume")
+    options = replace(options, executor=options.executor if options.executor != "local"
+                      else spec.executor, ray_address=options.ray_address or spec.ray_address)
+    check_executor(options)
     jobs: list[tuple[int, ModelSpec, str, RunConfig, Sequence[TestCase] | None]] = []
     for m in spec.models:
         for suite in spec.suites:

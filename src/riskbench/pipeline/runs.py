@@ -20,6 +20,8 @@ from riskbench.metrics import RunScores
 from riskbench.models import Model, get_model
 from riskbench.pipeline.judge import judge_context, validation_context
 from riskbench.pipeline.options import Progress, RunOptions
+from riskbench.pipeline.ray_runs import check as check_executor
+from riskbench.pipeline.ray_runs import ray_attempts
 from riskbench.suites import Suite, load_suite
 from riskbench.suites.sample import stratified
 from riskbench.types import Attempt, Item, Run, RunConfig, TestCase
@@ -105,6 +107,7 @@ def evaluate(config: RunConfig, options: RunOptions | None = None,
              progress: Progress | None = None) -> RunResult:
     """Run a new evaluation to the end and write its reports."""
     options = options or RunOptions()
+    check_executor(options)
     the_plan = plan(config)
     model = get_model(config.model)
     helpers = _helpers(config)
@@ -131,6 +134,7 @@ def resume(run_id: str, options: RunOptions | None = None,
            progress: Progress | None = None) -> RunResult:
     """Finish the missing attempts of a stored run ('latest' for the newest)."""
     options = options or RunOptions()
+    check_executor(options)
     db = store.connect(options.db_url)
     run = store.get_run(db, run_id)
     model = get_model(run.config.model)
@@ -181,6 +185,8 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
                     options: RunOptions, progress: Progress | None,
                     helpers: dict[str, Model] | None) -> int:
     """Run the missing attempts, each stored with its verdicts; the number written."""
+    if options.executor == "ray":
+        return await ray_attempts(db, run, cases, model, options, progress, helpers)
     config = run.config
     done = store.done_keys(db, run.id)
     work = [(c, s) for c in cases for s in range(config.k) if (c.id, s) not in done]

@@ -1,0 +1,258 @@
+"""The engine half of the Ray executor: connecting, sharding, limits held for the whole
+run, and local models served by actors. The local `Executor` still makes every attempt:
+each shard's worker runs one, with its rate limit replaced by the run's `Coordinator`.
+
+Ray is an optional extra (`riskbench[ray]`), imported only here and only when a run asks
+for it. Judging and writing a shard's attempts belong to later stages; the pipeline's
+`ray_runs` composes them with what is here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import hashlib
+import itertools
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from types import ModuleType, TracebackType
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+
+from riskbench.engine.cache import ResponseCache
+from riskbench.engine.executor import EngineOptions, Executor, Sampling
+from riskbench.errors import TransientModelError, UsageError
+from riskbench.models import get_model
+from riskbench.models.base import Model, ModelDefaults
+from riskbench.types import Generation, Message, TestCase
+
+RAY_HINT = "the Ray executor needs ray; install it with: pip install -e '.[ray]'"
+NAMESPACE = "riskbench"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# Providers whose weights load in-process: served by one actor per model on the cluster.
+ACTOR_PROVIDERS = ("local", "hf")
+MAX_HOLD_S = 300.0  # the longest Retry-After honoured, as engine.retry caps it
+
+
+def import_ray() -> ModuleType:
+    try:
+        import ray
+    except ModuleNotFoundError:
+        raise UsageError(RAY_HINT) from None
+    return ray
+
+
+def is_local_address(address: str | None) -> bool:
+    """No address (a Ray instance of our own) or a head on this machine's loopback."""
+    if address in (None, "", "local"):
+        return True
+    host = address.removeprefix("ray://").rsplit(":", 1)[0].strip("[]")
+    return host in LOOPBACK
+
+
+def shard_of(test_case_id: str, shards: int) -> int:
+    """A case's shard, the same on every machine and run (not Python's salted hash)."""
+    return int(hashlib.sha256(test_case_id.encode()).hexdigest()[:12], 16) % shards
+
+
+def split(work: Iterable[tuple[TestCase, int]], shards: int
+          ) -> list[list[tuple[TestCase, int]]]:
+    """Work by shard of its test case; all samples of a case land in the same shard."""
+    out: list[list[tuple[TestCase, int]]] = [[] for _ in range(shards)]
+    for case, sample in work:
+        out[shard_of(case.id, shards)].append((case, sample))
+    return [part for part in out if part]
+
+
+@dataclass(frozen=True)
+class RayResources:
+    """What a cluster reserves: each shard's worker, the judges' actor and a local
+    model's actor. `model_gpus` None: one GPU where the cluster has any, else none."""
+
+    shard_cpus: float = 1.0
+    judge_cpus: float = 1.0
+    model_gpus: float | None = None
+
+
+def connect(address: str | None, num_cpus: int = 2) -> ModuleType:
+    """Ray, connected: to `address`, or to a small Ray instance of our own (no dashboard,
+    worker logs kept off the terminal, a bounded object store)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return ray
+    common: dict[str, Any] = {"namespace": NAMESPACE, "log_to_driver": False,
+                              "configure_logging": False}
+    if address in (None, "", "local"):
+        ray.init(num_cpus=num_cpus, object_store_memory=80 * 2**20, include_dashboard=False,
+                 **common)
+    else:
+        ray.init(address=address, **common)
+    return ray
+
+
+def node_addresses(ray: ModuleType) -> set[str]:
+    return {n["NodeManagerAddress"] for n in ray.nodes() if n.get("Alive")}
+
+
+class Coordinator:
+    """One per run (one model): its concurrency and requests per minute for every worker
+    of the cluster together, a pause when a server sends Retry-After, and the tally of
+    stored attempts that the driver's progress reads.
+
+    A slot is a lease that expires, so a worker killed mid-request does not keep its
+    slot for the rest of the run."""
+
+    def __init__(self, concurrency: int, requests_per_minute: float | None,
+                 lease_s: float) -> None:
+        self.concurrency = concurrency
+        self.lease_s = lease_s
+        self._bucket = AsyncLimiter(requests_per_minute, 60.0) if requests_per_minute else None
+        self._leases: dict[int, float] = {}
+        self._ids = itertools.count()
+        self._freed = asyncio.Event()
+        self._not_before = 0.0
+        self._stored: list[tuple[str, int, str, bool]] = []
+        self.peak = 0
+
+    async def acquire(self) -> int:
+        while True:
+            wait = self._not_before - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            now = time.monotonic()
+            self._leases = {k: v for k, v in self._leases.items() if v > now}
+            if len(self._leases) < self.concurrency:
+                break
+            self._freed.clear()
+            try:
+                await asyncio.wait_for(self._freed.wait(), timeout=1.0)
+            except TimeoutError:
+                pass
+        lease = next(self._ids)
+        self._leases[lease] = time.monotonic() + self.lease_s
+        self.peak = max(self.peak, len(self._leases))
+        if self._bucket is not None:
+            await self._bucket.acquire()
+        return lease
+
+    def release(self, lease: int) -> None:
+        self._leases.pop(lease, None)
+        self._freed.set()
+
+    def hold(self, seconds: float) -> None:
+        """A server asked every client to wait (Retry-After): no slot until then."""
+        self._not_before = max(self._not_before,
+                               time.monotonic() + min(seconds, MAX_HOLD_S))
+
+    def stored(self, keys: list[tuple[str, int, str, bool]]) -> None:
+        self._stored.extend(keys)
+
+    def take(self) -> list[tuple[str, int, str, bool]]:
+        """(test case, sample, status, cached) stored since the last call."""
+        out, self._stored = self._stored, []
+        return out
+
+    def peak_in_flight(self) -> int:
+        return self.peak
+
+
+_lease: contextvars.ContextVar[int] = contextvars.ContextVar("riskbench_ray_lease")
+
+
+class GlobalLimit:
+    """The executor's limiter, entered before its time-out starts: a slot and a token of
+    the run's Coordinator, so the wait for them never counts as the model's time."""
+
+    def __init__(self, coordinator: Any) -> None:
+        self.coordinator = coordinator
+
+    async def __aenter__(self) -> None:
+        _lease.set(await self.coordinator.acquire.remote())
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        if isinstance(exc, TransientModelError) and exc.retry_after:
+            self.coordinator.hold.remote(exc.retry_after)
+        self.coordinator.release.remote(_lease.get())
+
+
+def shard_executor(model: Model, options: EngineOptions, sampling: Sampling,
+                   cache: ResponseCache | None, helpers: dict[str, Model],
+                   coordinator: Any) -> Executor:
+    """The local Executor of one shard, limited by the run's Coordinator instead of a
+    limiter of its own. It enters `_limiter` before the time-out of each call; that
+    attribute is checked so a change of the Executor fails here, not silently."""
+    executor = Executor(model, EngineOptions(
+        concurrency=options.concurrency, requests_per_minute=None, timeout_s=options.timeout_s,
+        retries=options.retries, backoff_base_s=options.backoff_base_s,
+        backoff_max_s=options.backoff_max_s), sampling, cache, helpers)
+    if not hasattr(executor, "_limiter"):
+        raise RuntimeError("engine.Executor no longer has _limiter; update shard_executor")
+    executor._limiter = GlobalLimit(coordinator)  # type: ignore[assignment]
+    return executor
+
+
+class ModelServer:
+    """A local model (`local:`, `hf:`) loaded once in an actor; concurrent requests from
+    every shard arrive together, so the model's own batching sees them as one batch."""
+
+    def __init__(self, spec: str) -> None:
+        self.model = get_model(spec)
+
+    async def check(self) -> ModelDefaults:
+        await self.model.check()
+        return self.model.defaults
+
+    async def generate(self, messages: Sequence[Message], max_tokens: int, temperature: float,
+                       seed: int) -> Generation:
+        return await self.model.generate(messages, max_tokens=max_tokens,
+                                         temperature=temperature, seed=seed)
+
+
+class ActorModel:
+    """A Model whose calls go to a ModelServer actor."""
+
+    def __init__(self, spec: str, handle: Any, defaults: ModelDefaults) -> None:
+        self.spec, self.handle, self.defaults = spec, handle, defaults
+
+    async def generate(self, messages: Sequence[Message], *, max_tokens: int,
+                       temperature: float, seed: int) -> Generation:
+        result: Generation = await self.handle.generate.remote(list(messages), max_tokens,
+                                                               temperature, seed)
+        return result
+
+    async def check(self) -> None:
+        await self.handle.check.remote()
+
+    async def aclose(self) -> None:
+        return None
+
+
+def model_server(ray: ModuleType, spec: str, resources: RayResources) -> Any:
+    """The cluster's actor for a local model, started once per model spec."""
+    gpus = resources.model_gpus
+    if gpus is None:
+        gpus = 1.0 if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
+    return ray.remote(ModelServer).options(
+        name=f"model:{spec}", get_if_exists=True, num_gpus=gpus, num_cpus=1,
+        max_concurrency=256).remote(spec)
+
+
+def served_by_actor(spec: str) -> bool:
+    return spec.partition(":")[0] in ACTOR_PROVIDERS
+
+
+def coordinator(ray: ModuleType, run_id: str, options: EngineOptions) -> Any:
+    """The run's Coordinator: found by name, so a resumed or retried run shares it."""
+    return ray.remote(Coordinator).options(
+        name=f"run:{run_id}", get_if_exists=True, num_cpus=0, max_concurrency=10_000,
+    ).remote(options.concurrency, options.requests_per_minute, options.timeout_s + 30.0)
+
+
+__all__ = ["RAY_HINT", "ActorModel", "Coordinator", "GlobalLimit", "ModelServer",
+           "RayResources", "connect", "coordinator", "import_ray", "is_local_address",
+           "model_server", "node_addresses", "served_by_actor", "shard_executor", "shard_of",
+           "split"]
