@@ -101,29 +101,34 @@ class Coordinator:
     of the cluster together, a pause when a server sends Retry-After, and the tally of
     stored attempts that the driver's progress reads.
 
-    A slot is a lease that expires, so a worker killed mid-request does not keep its
-    slot for the rest of the run."""
+    A slot is a lease held by a shard: when Ray retries a shard whose worker died, the
+    retry's `begin` frees what the dead worker held; a lease also expires, for a worker
+    that is gone for good."""
 
     def __init__(self, concurrency: int, requests_per_minute: float | None,
                  lease_s: float) -> None:
         self.concurrency = concurrency
         self.lease_s = lease_s
         self._bucket = AsyncLimiter(requests_per_minute, 60.0) if requests_per_minute else None
-        self._leases: dict[int, float] = {}
+        self._leases: dict[int, tuple[int, float]] = {}  # lease: (shard, expiry)
         self._ids = itertools.count()
         self._freed = asyncio.Event()
         self._not_before = 0.0
         self._stored: list[tuple[str, int, str, bool]] = []
         self.peak = 0
 
-    async def acquire(self) -> int:
+    def begin(self, shard: int) -> None:
+        self._leases = {k: v for k, v in self._leases.items() if v[0] != shard}
+        self._freed.set()
+
+    async def acquire(self, shard: int) -> int:
         while True:
             wait = self._not_before - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
                 continue
             now = time.monotonic()
-            self._leases = {k: v for k, v in self._leases.items() if v > now}
+            self._leases = {k: v for k, v in self._leases.items() if v[1] > now}
             if len(self._leases) < self.concurrency:
                 break
             self._freed.clear()
@@ -132,7 +137,7 @@ class Coordinator:
             except TimeoutError:
                 pass
         lease = next(self._ids)
-        self._leases[lease] = time.monotonic() + self.lease_s
+        self._leases[lease] = (shard, time.monotonic() + self.lease_s)
         self.peak = max(self.peak, len(self._leases))
         if self._bucket is not None:
             await self._bucket.acquire()
@@ -166,11 +171,11 @@ class GlobalLimit:
     """The executor's limiter, entered before its time-out starts: a slot and a token of
     the run's Coordinator, so the wait for them never counts as the model's time."""
 
-    def __init__(self, coordinator: Any) -> None:
-        self.coordinator = coordinator
+    def __init__(self, coordinator: Any, shard: int) -> None:
+        self.coordinator, self.shard = coordinator, shard
 
     async def __aenter__(self) -> None:
-        _lease.set(await self.coordinator.acquire.remote())
+        _lease.set(await self.coordinator.acquire.remote(self.shard))
 
     async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
@@ -181,7 +186,7 @@ class GlobalLimit:
 
 def shard_executor(model: Model, options: EngineOptions, sampling: Sampling,
                    cache: ResponseCache | None, helpers: dict[str, Model],
-                   coordinator: Any) -> Executor:
+                   coordinator: Any, shard: int) -> Executor:
     """The local Executor of one shard, limited by the run's Coordinator instead of a
     limiter of its own. It enters `_limiter` before the time-out of each call; that
     attribute is checked so a change of the Executor fails here, not silently."""
@@ -191,7 +196,7 @@ def shard_executor(model: Model, options: EngineOptions, sampling: Sampling,
         backoff_max_s=options.backoff_max_s), sampling, cache, helpers)
     if not hasattr(executor, "_limiter"):
         raise RuntimeError("engine.Executor no longer has _limiter; update shard_executor")
-    executor._limiter = GlobalLimit(coordinator)  # type: ignore[assignment]
+    executor._limiter = GlobalLimit(coordinator, shard)  # type: ignore[assignment]
     return executor
 
 

@@ -100,6 +100,8 @@ def run_campaign(spec: CampaignSpec | None, options: RunOptions | None = None,
     `resume` (a campaign id or 'latest') the stored campaign's spec is used and each run
     finishes its missing attempts."""
     options = options or RunOptions()
+    if spec is not None and not resume:
+        _on_executor(options, spec)  # a refused executor: nothing stored yet
     db = store.connect(options.db_url)
     existing: dict[tuple[str, str], str] = {}
     if resume:
@@ -108,9 +110,7 @@ def run_campaign(spec: CampaignSpec | None, options: RunOptions | None = None,
         existing = {(r.label, r.suite): r.run_id for r in store.campaign_runs(db, campaign_id)}
     elif spec is None:
         raise UsageError("give a campaign spec or a campaign to resume")
-    options = replace(options, executor=options.executor if options.executor != "local"
-                      else spec.executor, ray_address=options.ray_address or spec.ray_address)
-    check_executor(options)
+    options = _on_executor(options, spec)
     jobs: list[tuple[int, ModelSpec, str, RunConfig, Sequence[TestCase] | None]] = []
     for m in spec.models:
         for suite in spec.suites:
@@ -173,6 +173,14 @@ def run_campaign(spec: CampaignSpec | None, options: RunOptions | None = None,
                     if isinstance(o, RunResult))
     comparison, reports = write_campaign_report(campaign_id, options, out_dir)
     return CampaignResult(campaign_id, results, reports, comparison)
+
+
+def _on_executor(options: RunOptions, spec: CampaignSpec) -> RunOptions:
+    """The spec's executor unless the command line named one; checked."""
+    options = replace(options, executor=options.executor if options.executor != "local"
+                      else spec.executor, ray_address=options.ray_address or spec.ray_address)
+    check_executor(options)
+    return options
 
 
 def _slug(label: str, run_id: str) -> str:

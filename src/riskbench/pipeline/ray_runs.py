@@ -73,6 +73,7 @@ class ShardJob:
     (models, judges, API keys from its environment)."""
 
     run_id: str
+    shard: int
     config: RunConfig
     db_url: str
     work: tuple[tuple[TestCase, int], ...]
@@ -141,6 +142,7 @@ def run_shard(job: ShardJob) -> int:
 
 
 async def _shard(job: ShardJob) -> int:
+    await job.coordinator.begin.remote(job.shard)  # a retry frees the lost worker's slots
     db = store.connect(job.db_url)
     done = store.done_keys(db, job.run_id)
     work = [(c, s) for c, s in job.work if (c.id, s) not in done]
@@ -155,7 +157,7 @@ async def _shard(job: ShardJob) -> int:
         if job.use_cache else None
     executor = rx.shard_executor(
         model, job.engine, Sampling(config.max_tokens, config.effective_temperature,
-                                    config.seed), cache, helpers, job.coordinator)
+                                    config.seed), cache, helpers, job.coordinator, job.shard)
     writer = store.AttemptWriter(db)
     batches = _Batches(job.judges)
     unreported: list[tuple[str, int, str, bool]] = []
@@ -196,13 +198,17 @@ async def ray_attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: M
                        helpers: dict[str, Model] | None = None) -> int:
     """The driver: the run's missing attempts over the cluster's workers; the number
     written. Interrupted, it cancels the shards; what they stored stays for --resume."""
+    config = run.config
+    done = store.done_keys(db, run.id)
+    work = [(c, s) for c in cases for s in range(config.k) if (c.id, s) not in done]
+    if not work:
+        for each in (model, *(helpers or {}).values()):
+            await each.aclose()
+        return 0
     ray = rx.connect(options.ray_address)
     if _is_sqlite(options.db_url) and len(rx.node_addresses(ray)) > 1:
         raise UsageError("this Ray cluster has nodes on several machines; a SQLite "
                          "database cannot be shared by them: give --db postgresql+psycopg://...")
-    config = run.config
-    done = store.done_keys(db, run.id)
-    work = [(c, s) for c in cases for s in range(config.k) if (c.id, s) not in done]
     engine = EngineOptions(
         concurrency=options.concurrency or model.defaults.concurrency,
         requests_per_minute=options.requests_per_minute,
@@ -221,10 +227,10 @@ async def ray_attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: M
     task = ray.remote(run_shard).options(num_cpus=resources.shard_cpus,
                                          max_retries=SHARD_RETRIES, scheduling_strategy="SPREAD")
     cache_path = str(options.cache_path) if options.cache_path else None
-    refs = [task.remote(ShardJob(run.id, config, _worker_url(db), tuple(part), engine,
+    refs = [task.remote(ShardJob(run.id, shard, config, _worker_url(db), tuple(part), engine,
                                  cache_path, options.use_cache, coordinator, judges, server,
                                  defaults))
-            for part in rx.split(work, workers * SHARDS_PER_WORKER)]
+            for shard, part in enumerate(rx.split(work, workers * SHARDS_PER_WORKER))]
     if progress:
         progress.start(len(cases) * config.k, len(done))
     store.set_status(db, run.id, "running")
