@@ -7,6 +7,7 @@ driver is a real `riskbench run` process."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -15,8 +16,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import importlib.util
 
 import httpx
 import pytest

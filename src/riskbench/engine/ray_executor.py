@@ -1,6 +1,7 @@
 """The engine half of the Ray executor: connecting, sharding, limits held for the whole
 run, and local models served by actors. The local `Executor` still makes every attempt:
-each shard's worker runs one, with its rate limit replaced by the run's `Coordinator`.
+each shard's worker runs one, with its share of the run's concurrency and its rate limit
+replaced by the run's `Coordinator`.
 
 Ray is an optional extra (`riskbench[ray]`), imported only here and only when a run asks
 for it. Judging and writing a shard's attempts belong to later stages; the pipeline's
@@ -10,9 +11,7 @@ for it. Judging and writing a shard's attempts belong to later stages; the pipel
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import hashlib
-import itertools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -97,106 +96,85 @@ def node_addresses(ray: ModuleType) -> set[str]:
 
 
 class Coordinator:
-    """One per run (one model): its concurrency and requests per minute for every worker
-    of the cluster together, a pause when a server sends Retry-After, and the tally of
-    stored attempts that the driver's progress reads.
+    """One per run (one model), named after it: the run's requests-per-minute bucket for
+    every worker of the cluster together, the pause a server asked for (Retry-After), and
+    the tally of stored attempts that the driver's progress reads.
 
-    A slot is a lease held by a shard: when Ray retries a shard whose worker died, the
-    retry's `begin` frees what the dead worker held; a lease also expires, for a worker
-    that is gone for good."""
+    Concurrency needs no call here: the driver runs at most `window` shards at once and
+    gives each `share` requests in flight (see `split_concurrency`), so their sum never
+    exceeds the run's limit, and a worker that dies takes its requests with it."""
 
-    def __init__(self, concurrency: int, requests_per_minute: float | None,
-                 lease_s: float) -> None:
-        self.concurrency = concurrency
-        self.lease_s = lease_s
+    def __init__(self, requests_per_minute: float | None) -> None:
         self._bucket = AsyncLimiter(requests_per_minute, 60.0) if requests_per_minute else None
-        self._leases: dict[int, tuple[int, float]] = {}  # lease: (shard, expiry)
-        self._ids = itertools.count()
-        self._freed = asyncio.Event()
-        self._not_before = 0.0
+        self._not_before = 0.0  # wall clock: workers on other machines compare with it
         self._stored: list[tuple[str, int, str, bool]] = []
-        self.peak = 0
 
-    def begin(self, shard: int) -> None:
-        self._leases = {k: v for k, v in self._leases.items() if v[0] != shard}
-        self._freed.set()
-
-    async def acquire(self, shard: int) -> int:
-        while True:
-            wait = self._not_before - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-                continue
-            now = time.monotonic()
-            self._leases = {k: v for k, v in self._leases.items() if v[1] > now}
-            if len(self._leases) < self.concurrency:
-                break
-            self._freed.clear()
-            try:
-                await asyncio.wait_for(self._freed.wait(), timeout=1.0)
-            except TimeoutError:
-                pass
-        lease = next(self._ids)
-        self._leases[lease] = (shard, time.monotonic() + self.lease_s)
-        self.peak = max(self.peak, len(self._leases))
+    async def token(self) -> None:
+        """One request's token (only asked when the run has a requests-per-minute cap)."""
+        while (wait := self._not_before - time.time()) > 0:
+            await asyncio.sleep(wait)
         if self._bucket is not None:
             await self._bucket.acquire()
-        return lease
 
-    def release(self, lease: int) -> None:
-        self._leases.pop(lease, None)
-        self._freed.set()
+    def hold(self, until: float) -> None:
+        """A server asked every client to wait: no token before `until` (wall clock)."""
+        self._not_before = max(self._not_before, min(until, time.time() + MAX_HOLD_S))
 
-    def hold(self, seconds: float) -> None:
-        """A server asked every client to wait (Retry-After): no slot until then."""
-        self._not_before = max(self._not_before,
-                               time.monotonic() + min(seconds, MAX_HOLD_S))
-
-    def stored(self, keys: list[tuple[str, int, str, bool]]) -> None:
+    def stored(self, keys: list[tuple[str, int, str, bool]]) -> float:
+        """A worker's newly stored (test case, sample, status, cached); answers the pause
+        in force, which the worker then keeps for every request it sends."""
         self._stored.extend(keys)
+        return self._not_before
 
     def take(self) -> list[tuple[str, int, str, bool]]:
-        """(test case, sample, status, cached) stored since the last call."""
+        """What was stored since the last call."""
         out, self._stored = self._stored, []
         return out
 
-    def peak_in_flight(self) -> int:
-        return self.peak
 
-
-_lease: contextvars.ContextVar[int] = contextvars.ContextVar("riskbench_ray_lease")
+def split_concurrency(concurrency: int, workers: int) -> tuple[int, int]:
+    """(shards at once, requests in flight per shard) within the run's concurrency."""
+    window = max(1, min(workers, concurrency))
+    return window, concurrency // window
 
 
 class GlobalLimit:
-    """The executor's limiter, entered before its time-out starts: a slot and a token of
-    the run's Coordinator, so the wait for them never counts as the model's time."""
+    """The executor's limiter, entered before its time-out starts, so waiting never counts
+    as the model's time: the run's pause (Retry-After, from any worker) and, with a
+    requests-per-minute cap, a token of the run's bucket."""
 
-    def __init__(self, coordinator: Any, shard: int) -> None:
-        self.coordinator, self.shard = coordinator, shard
+    def __init__(self, coordinator: Any, rate_limited: bool) -> None:
+        self.coordinator, self.rate_limited = coordinator, rate_limited
+        self.not_before = 0.0  # refreshed by the shard's periodic flush
 
     async def __aenter__(self) -> None:
-        _lease.set(await self.coordinator.acquire.remote(self.shard))
+        while (wait := self.not_before - time.time()) > 0:
+            await asyncio.sleep(wait)
+        if self.rate_limited:
+            await self.coordinator.token.remote()
 
     async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         if isinstance(exc, TransientModelError) and exc.retry_after:
-            self.coordinator.hold.remote(exc.retry_after)
-        self.coordinator.release.remote(_lease.get())
+            until = time.time() + min(exc.retry_after, MAX_HOLD_S)
+            self.not_before = max(self.not_before, until)
+            self.coordinator.hold.remote(until)
 
 
 def shard_executor(model: Model, options: EngineOptions, sampling: Sampling,
                    cache: ResponseCache | None, helpers: dict[str, Model],
-                   coordinator: Any, shard: int) -> Executor:
-    """The local Executor of one shard, limited by the run's Coordinator instead of a
-    limiter of its own. It enters `_limiter` before the time-out of each call; that
-    attribute is checked so a change of the Executor fails here, not silently."""
+                   limit: GlobalLimit) -> Executor:
+    """The local Executor of one shard (`options.concurrency` is the shard's share),
+    limited by the run's GlobalLimit instead of a limiter of its own. It enters
+    `_limiter` before the time-out of each call; that attribute is checked so that a
+    change of the Executor fails here, not silently."""
     executor = Executor(model, EngineOptions(
         concurrency=options.concurrency, requests_per_minute=None, timeout_s=options.timeout_s,
         retries=options.retries, backoff_base_s=options.backoff_base_s,
         backoff_max_s=options.backoff_max_s), sampling, cache, helpers)
     if not hasattr(executor, "_limiter"):
         raise RuntimeError("engine.Executor no longer has _limiter; update shard_executor")
-    executor._limiter = GlobalLimit(coordinator, shard)  # type: ignore[assignment]
+    executor._limiter = limit  # type: ignore[assignment]
     return executor
 
 
@@ -236,6 +214,26 @@ class ActorModel:
         return None
 
 
+class ClusterModel:
+    """The driver's stand-in for a model served by an actor: the weights load on the
+    cluster (ModelServer), not in the driver, which only needs the spec."""
+
+    defaults = ModelDefaults()
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+
+    async def generate(self, messages: Sequence[Message], *, max_tokens: int,
+                       temperature: float, seed: int) -> Generation:
+        raise RuntimeError("a cluster model answers through its ModelServer actor")
+
+    async def check(self) -> None:
+        return None  # checked where it loads, by ModelServer.check
+
+    async def aclose(self) -> None:
+        return None
+
+
 def model_server(ray: ModuleType, spec: str, resources: RayResources) -> Any:
     """The cluster's actor for a local model, started once per model spec."""
     gpus = resources.model_gpus
@@ -250,14 +248,14 @@ def served_by_actor(spec: str) -> bool:
     return spec.partition(":")[0] in ACTOR_PROVIDERS
 
 
-def coordinator(ray: ModuleType, run_id: str, options: EngineOptions) -> Any:
-    """The run's Coordinator: found by name, so a resumed or retried run shares it."""
+def coordinator(ray: ModuleType, run_id: str, requests_per_minute: float | None) -> Any:
+    """The run's Coordinator, found by name: every shard and retry of the run shares it."""
     return ray.remote(Coordinator).options(
         name=f"run:{run_id}", get_if_exists=True, num_cpus=0, max_concurrency=10_000,
-    ).remote(options.concurrency, options.requests_per_minute, options.timeout_s + 30.0)
+    ).remote(requests_per_minute)
 
 
-__all__ = ["RAY_HINT", "ActorModel", "Coordinator", "GlobalLimit", "ModelServer",
+__all__ = ["RAY_HINT", "ActorModel", "ClusterModel", "Coordinator", "GlobalLimit", "ModelServer",
            "RayResources", "connect", "coordinator", "import_ray", "is_local_address",
            "model_server", "node_addresses", "served_by_actor", "shard_executor", "shard_of",
-           "split"]
+           "split", "split_concurrency"]

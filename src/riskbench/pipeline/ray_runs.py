@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine
 
 from riskbench import store
 from riskbench.engine import EngineOptions, ResponseCache, Sampling, default_cache_path
@@ -54,6 +55,14 @@ def check(options: RunOptions) -> None:
                          "... (or drop --ray-address for a Ray instance on this machine)")
 
 
+def driver_model(spec: str, options: RunOptions) -> Model | None:
+    """On Ray, a local model (`local:`, `hf:`) loads in its actor on the cluster; the
+    driver keeps a stand-in. None: the driver builds the model as for a local run."""
+    if options.executor == "ray" and rx.served_by_actor(spec):
+        return rx.ClusterModel(spec)
+    return None
+
+
 def _is_sqlite(url: str | None) -> bool:
     return resolve_url(url).startswith("sqlite")
 
@@ -73,7 +82,6 @@ class ShardJob:
     (models, judges, API keys from its environment)."""
 
     run_id: str
-    shard: int
     config: RunConfig
     db_url: str
     work: tuple[tuple[TestCase, int], ...]
@@ -142,7 +150,6 @@ def run_shard(job: ShardJob) -> int:
 
 
 async def _shard(job: ShardJob) -> int:
-    await job.coordinator.begin.remote(job.shard)  # a retry frees the lost worker's slots
     db = store.connect(job.db_url)
     done = store.done_keys(db, job.run_id)
     work = [(c, s) for c, s in job.work if (c.id, s) not in done]
@@ -155,18 +162,19 @@ async def _shard(job: ShardJob) -> int:
                (("attacker", config.attacker), ("judge", config.attack_judge)) if spec}
     cache = ResponseCache(Path(job.cache_path) if job.cache_path else default_cache_path()) \
         if job.use_cache else None
+    limit = rx.GlobalLimit(job.coordinator, job.engine.requests_per_minute is not None)
     executor = rx.shard_executor(
         model, job.engine, Sampling(config.max_tokens, config.effective_temperature,
-                                    config.seed), cache, helpers, job.coordinator, job.shard)
+                                    config.seed), cache, helpers, limit)
     writer = store.AttemptWriter(db)
     batches = _Batches(job.judges)
     unreported: list[tuple[str, int, str, bool]] = []
 
-    def flush() -> None:
+    async def flush() -> None:
         writer.flush()
-        if unreported:
-            job.coordinator.stored.remote(list(unreported))
-            unreported.clear()
+        written = list(unreported)  # taken before the await: the sink keeps adding
+        unreported.clear()
+        limit.not_before = max(limit.not_before, await job.coordinator.stored.remote(written))
 
     async def sink(case: TestCase, attempt: Attempt) -> None:
         writer.add(attempt, await batches.judge(case, attempt))
@@ -176,7 +184,7 @@ async def _shard(job: ShardJob) -> int:
     async def flush_periodically() -> None:
         while True:
             await asyncio.sleep(0.5)
-            flush()
+            await flush()
 
     flusher = asyncio.create_task(flush_periodically())
     try:
@@ -185,7 +193,7 @@ async def _shard(job: ShardJob) -> int:
         flusher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await flusher
-        flush()
+        await flush()
         if cache is not None:
             cache.close()
         for each in (model, *helpers.values()):
@@ -196,71 +204,88 @@ async def _shard(job: ShardJob) -> int:
 async def ray_attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Model,
                        options: RunOptions, progress: Progress | None,
                        helpers: dict[str, Model] | None = None) -> int:
-    """The driver: the run's missing attempts over the cluster's workers; the number
-    written. Interrupted, it cancels the shards; what they stored stays for --resume."""
+    """The driver: the run's missing attempts over the cluster, `ray_workers` shards at a
+    time; the number written. Interrupted, it cancels the shards; what they stored stays
+    for --resume."""
     config = run.config
     done = store.done_keys(db, run.id)
     work = [(c, s) for c in cases for s in range(config.k) if (c.id, s) not in done]
-    if not work:
+    try:
+        if not work:
+            return 0
+        return await _drive(db, run, work, len(cases) * config.k, len(done), model, options,
+                            progress)
+    finally:
         for each in (model, *(helpers or {}).values()):
             await each.aclose()
-        return 0
-    ray = rx.connect(options.ray_address)
+
+
+async def _drive(db: Engine, run: Run, work: list[tuple[TestCase, int]], total: int,
+                 done: int, model: Model, options: RunOptions,
+                 progress: Progress | None) -> int:
+    resources = rx.RayResources(judge_cpus=options.ray_judge_cpus,
+                                model_gpus=options.ray_model_gpus)
+    config = run.config
+    actor_model = rx.served_by_actor(config.model)
+    ray = rx.connect(options.ray_address, num_cpus=(options.ray_workers or 2) + math.ceil(
+        resources.judge_cpus) + actor_model)
     if _is_sqlite(options.db_url) and len(rx.node_addresses(ray)) > 1:
         raise UsageError("this Ray cluster has nodes on several machines; a SQLite "
                          "database cannot be shared by them: give --db postgresql+psycopg://...")
-    engine = EngineOptions(
-        concurrency=options.concurrency or model.defaults.concurrency,
-        requests_per_minute=options.requests_per_minute,
-        timeout_s=options.timeout_s or model.defaults.timeout_s,
-        retries=options.retries, backoff_base_s=options.backoff_base_s)
-    workers = options.ray_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    resources = rx.RayResources(judge_cpus=options.ray_judge_cpus,
-                                model_gpus=options.ray_model_gpus)
-    coordinator = rx.coordinator(ray, run.id, engine)
     judges = ray.remote(JudgeServer).options(num_cpus=resources.judge_cpus).remote(
         config, options)
-    await judges.ready.remote()  # placed before any shard waits on it (no deadlock)
-    server = rx.model_server(ray, config.model, resources) \
-        if rx.served_by_actor(config.model) else None
-    defaults = (await server.check.remote()) if server is not None else model.defaults
-    task = ray.remote(run_shard).options(num_cpus=resources.shard_cpus,
-                                         max_retries=SHARD_RETRIES, scheduling_strategy="SPREAD")
-    cache_path = str(options.cache_path) if options.cache_path else None
-    refs = [task.remote(ShardJob(run.id, shard, config, _worker_url(db), tuple(part), engine,
-                                 cache_path, options.use_cache, coordinator, judges, server,
-                                 defaults))
-            for shard, part in enumerate(rx.split(work, workers * SHARDS_PER_WORKER))]
-    if progress:
-        progress.start(len(cases) * config.k, len(done))
-    store.set_status(db, run.id, "running")
-
-    async def report() -> None:
-        if progress:
-            for tc, sample, status, cached in await coordinator.take.remote():
-                progress.advance(Attempt(run.id, tc, sample, status, "", (),  # type: ignore[arg-type]
-                                         cached=cached))
-
-    futures = [asyncio.ensure_future(ref) for ref in refs]
+    coordinator = rx.coordinator(ray, run.id, options.requests_per_minute)
+    running: dict[asyncio.Future[int], Any] = {}
     try:
-        pending = set(futures)
-        while pending:
-            finished, pending = await asyncio.wait(pending, timeout=0.5,
-                                                   return_when=asyncio.FIRST_EXCEPTION)
-            await report()
+        await judges.ready.remote()  # placed before any shard waits on it (no deadlock)
+        server = rx.model_server(ray, config.model, resources) if actor_model else None
+        defaults = (await server.check.remote()) if server is not None else model.defaults
+        engine = EngineOptions(
+            concurrency=options.concurrency or defaults.concurrency,
+            requests_per_minute=options.requests_per_minute,
+            timeout_s=options.timeout_s or defaults.timeout_s,
+            retries=options.retries, backoff_base_s=options.backoff_base_s)
+        window, share = rx.split_concurrency(engine.concurrency, options.ray_workers or max(
+            1, int(ray.cluster_resources().get("CPU", 1) - resources.judge_cpus
+                   - actor_model)))
+        task = ray.remote(run_shard).options(num_cpus=resources.shard_cpus,
+                                             max_retries=SHARD_RETRIES,
+                                             scheduling_strategy="SPREAD")
+        cache_path = str(options.cache_path) if options.cache_path else None
+        shard_engine = replace(engine, concurrency=share)
+        jobs = [ShardJob(run.id, config, _worker_url(db), tuple(part), shard_engine,
+                         cache_path, options.use_cache, coordinator, judges, server, defaults)
+                for part in rx.split(work, window * SHARDS_PER_WORKER)]
+        if progress:
+            progress.start(total, done)
+        store.set_status(db, run.id, "running")
+        written = 0
+        while jobs or running:
+            while jobs and len(running) < window:
+                ref = task.remote(jobs.pop(0))
+                running[asyncio.ensure_future(ref)] = ref
+            finished, _ = await asyncio.wait(running, timeout=0.5,
+                                             return_when=asyncio.FIRST_COMPLETED)
+            await _report(coordinator, run.id, progress)
             for future in finished:
-                if future.exception() is not None:
-                    raise future.exception()  # type: ignore[misc]
-        await report()
-        return sum(f.result() for f in futures)
+                del running[future]
+                written += future.result()  # a shard's error (after Ray's retries) stops all
+        await _report(coordinator, run.id, progress)
+        return written
     finally:
-        for ref in refs:
+        for ref in running.values():
             with contextlib.suppress(Exception):
                 ray.cancel(ref, force=True)
         for actor in (judges, coordinator):
             with contextlib.suppress(Exception):
                 ray.kill(actor)
-        for each in (model, *(helpers or {}).values()):
-            await each.aclose()
         if progress:
             progress.stop()
+
+
+async def _report(coordinator: Any, run_id: str, progress: Progress | None) -> None:
+    """The attempts workers stored since the last call, to the driver's progress."""
+    if progress:
+        for tc, sample, status, cached in await coordinator.take.remote():
+            progress.advance(Attempt(run_id, tc, sample, status, "", (),
+                                     cached=cached))

@@ -21,7 +21,7 @@ from riskbench.models import Model, get_model
 from riskbench.pipeline.judge import judge_context, validation_context
 from riskbench.pipeline.options import Progress, RunOptions
 from riskbench.pipeline.ray_runs import check as check_executor
-from riskbench.pipeline.ray_runs import ray_attempts
+from riskbench.pipeline.ray_runs import driver_model, ray_attempts
 from riskbench.suites import Suite, load_suite
 from riskbench.suites.sample import stratified
 from riskbench.types import Attempt, Item, Run, RunConfig, TestCase
@@ -109,7 +109,7 @@ def evaluate(config: RunConfig, options: RunOptions | None = None,
     options = options or RunOptions()
     check_executor(options)
     the_plan = plan(config)
-    model = get_model(config.model)
+    model = driver_model(config.model, options) or get_model(config.model)
     helpers = _helpers(config)
     db = store.connect(options.db_url)
 
@@ -137,7 +137,7 @@ def resume(run_id: str, options: RunOptions | None = None,
     check_executor(options)
     db = store.connect(options.db_url)
     run = store.get_run(db, run_id)
-    model = get_model(run.config.model)
+    model = driver_model(run.config.model, options) or get_model(run.config.model)
     helpers = _helpers(run.config)
     get_judges(run.config.judges, validation_context(run.config))
     cases = store.load_cases(db, run.id)
