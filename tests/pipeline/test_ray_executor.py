@@ -146,76 +146,55 @@ def test_concurrency_is_global_and_local_models_serve_from_an_actor(
 
 
 @needs_ray
-def test_a_killed_worker_is_retried_and_nothing_is_stored_twice(
+def test_a_killed_worker_is_retried_and_a_killed_driver_resumes_what_is_missing(
         cluster: RayCluster, pg: str, server: ServerThread, tmp_path: Path) -> None:
-    import threading
-
-    cfg = config(server, "slow-300", limit=6)
-    outcome: dict[str, Any] = {}
-
-    def drive() -> None:
-        outcome["result"] = pipeline.evaluate(cfg, ray_options(
-            cluster, pg, tmp_path, concurrency=2, ray_workers=2))
-
-    thread = threading.Thread(target=drive)
-    thread.start()
-    killed = None
-    deadline = time.time() + 120
-    while killed is None and time.time() < deadline and thread.is_alive():
-        runs = store.list_runs(store.connect(pg), limit=1)
-        workers = cluster.shard_workers()
-        if runs and runs[0]["attempts"] >= 4 and runs[0]["status"] == "running" and \
-                runs[0]["config"]["model"].endswith("slow-300") and workers:
-            os.kill(workers[0], signal.SIGKILL)
-            killed = workers[0]
-        time.sleep(0.1)
-    thread.join(timeout=180)
-    assert killed is not None, "no shard worker was found running"
-    result = outcome["result"]
-    keys = [(r[0], r[1]) for r in rows(pg, result.run.id)]
-    assert len(keys) == len(set(keys)) == 6 * 2 * 2
-    assert result.run.status == "finished"
-    before = requests(server)
-    again = pipeline.resume(result.run.id, ray_options(cluster, pg, tmp_path))
-    assert again.new_attempts == 0 and requests(server) == before
-
-
-@needs_ray
-def test_a_killed_driver_resumes_sending_only_what_is_missing(
-        cluster: RayCluster, pg: str, server: ServerThread, tmp_path: Path) -> None:
+    """A real `riskbench run --executor ray` process: one of its shard workers is killed
+    (Ray retries the shard, the run goes on), then the driver itself; `--resume` then
+    sends exactly the missing attempts, and every key is stored once."""
     env = {**cli_env(tmp_path), **cluster.env}
     n_attempts = 8 * 2 * 2
     driver = subprocess.Popen(
         [sys.executable, "-m", "riskbench.cli", "run", "--model",
-         f"openai-compatible:{server.url}:slow-250", "--suite", "starter", "--attacks",
+         f"openai-compatible:{server.url}:slow-400", "--suite", "starter", "--attacks",
          "direct,roleplay", "-k", "2", "--limit", "8", "--concurrency", "2", "--db", pg,
          "--no-cache", "--executor", "ray", "--ray-address", cluster.address],
         cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     db = store.connect(pg)
     deadline = time.time() + 150
-    run_id = None
+    run_id, killed_worker, at_kill = None, None, 0
     while time.time() < deadline and driver.poll() is None:
-        latest = store.list_runs(db, limit=1)[0]
-        if latest["attempts"] >= 4 and latest["config"]["model"].endswith("slow-250") and \
-                latest["status"] == "running":
-            run_id = latest["id"]
+        runs = store.list_runs(db, limit=1)
+        latest = runs[0] if runs else {"config": {"model": ""}, "status": "", "attempts": 0}
+        ours = latest["config"]["model"].endswith("slow-400") and \
+            latest["status"] == "running"
+        if ours and killed_worker is None and latest["attempts"] >= 4:
+            workers = cluster.shard_workers()
+            if workers:
+                os.kill(workers[0], signal.SIGKILL)
+                killed_worker, at_kill = workers[0], latest["attempts"]
+        elif ours and killed_worker and latest["attempts"] >= at_kill + 6:
+            run_id = latest["id"]  # the run went on after its worker was lost
             break
         time.sleep(0.1)
-    assert run_id is not None, driver.stderr.read() if driver.stderr else ""
+    assert killed_worker is not None and run_id is not None, \
+        driver.stderr.read() if driver.stderr else ""
     driver.send_signal(signal.SIGKILL)
     driver.wait()
-    settled, last = 0, -1
+    settled, last = 0, (-1, -1)
     while settled < 3:  # Ray ends a dead driver's workers; wait until nothing is written
         now = stored(pg, run_id), requests(server)
-        settled, last = (settled + 1, last) if now == last else (0, now)  # type: ignore[assignment]
+        settled, last = (settled + 1, last) if now == last else (0, now)
         time.sleep(0.7)
-    have, sent = last  # type: ignore[misc]
+    have, sent = last
     assert 0 < have < n_attempts
     again = pipeline.resume(run_id, ray_options(cluster, pg, tmp_path))
     keys = [(r[0], r[1]) for r in rows(pg, run_id)]
     assert len(keys) == len(set(keys)) == n_attempts
-    assert again.new_attempts == n_attempts - have
+    assert again.new_attempts == n_attempts - have and again.run.status == "finished"
     assert requests(server) - sent == n_attempts - have  # only what was missing was sent
+    before = requests(server)
+    assert pipeline.resume(run_id, ray_options(cluster, pg, tmp_path)).new_attempts == 0
+    assert requests(server) == before
 
 
 def test_sqlite_with_a_remote_cluster_is_refused_before_anything_is_written(
