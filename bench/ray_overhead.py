@@ -61,6 +61,16 @@ def one_run(port: int, suite: Path, workdir: Path, name: str, concurrency: int,
     return n / whole, n / (phase.t1 - phase.t0), n
 
 
+def _wait_for(port: int, seconds: float = 10.0) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"the bench server on port {port} did not start")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--attempts", type=int, default=1500)
@@ -80,12 +90,7 @@ def main() -> None:
         os.environ.setdefault("RAY_AUTH_TOKEN_PATH", str(token))
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            _wait_for(port)
             suite = workdir / "bench.jsonl"
             with suite.open("w") as fh:
                 for i in range(args.attempts):

@@ -178,6 +178,7 @@ def test_a_killed_worker_is_retried_and_a_killed_driver_resumes_what_is_missing(
         time.sleep(0.1)
     assert killed_worker is not None and run_id is not None, \
         driver.stderr.read() if driver.stderr else ""
+    assert driver.poll() is None  # the lost worker did not stop the run
     driver.send_signal(signal.SIGKILL)
     driver.wait()
     settled, last = 0, (-1, -1)

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import math
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -176,23 +177,21 @@ async def _shard(job: ShardJob) -> int:
         unreported.clear()
         limit.not_before = max(limit.not_before, await job.coordinator.stored.remote(written))
 
+    last_flush = time.monotonic()
+
     async def sink(case: TestCase, attempt: Attempt) -> None:
+        """Stored with its verdicts; written (and the run's pause read) twice a second."""
+        nonlocal last_flush
         writer.add(attempt, await batches.judge(case, attempt))
         unreported.append((attempt.test_case_id, attempt.sample, attempt.status,
                            attempt.cached))
-
-    async def flush_periodically() -> None:
-        while True:
-            await asyncio.sleep(0.5)
+        if time.monotonic() - last_flush >= 0.5:
+            last_flush = time.monotonic()
             await flush()
 
-    flusher = asyncio.create_task(flush_periodically())
     try:
         await executor.execute(job.run_id, work, sink)
     finally:
-        flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await flusher
         await flush()
         if cache is not None:
             cache.close()
