@@ -33,6 +33,9 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # Providers whose weights load in-process: served by one actor per model on the cluster.
 ACTOR_PROVIDERS = ("local", "hf")
 MAX_HOLD_S = 300.0  # the longest Retry-After honoured, as engine.retry caps it
+# An actor whose process or node is lost starts again and its calls are sent again (they
+# are idempotent: a judgement, a seeded generation, a token), instead of stopping the run.
+RESTARTS = {"max_restarts": 2, "max_task_retries": 2}
 
 
 def import_ray() -> ModuleType:
@@ -241,7 +244,7 @@ def model_server(ray: ModuleType, spec: str, resources: RayResources) -> Any:
         gpus = 1.0 if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
     return ray.remote(ModelServer).options(
         name=f"model:{spec}", get_if_exists=True, num_gpus=gpus, num_cpus=1,
-        max_concurrency=256).remote(spec)
+        max_concurrency=256, **RESTARTS).remote(spec)
 
 
 def served_by_actor(spec: str) -> bool:
@@ -252,10 +255,10 @@ def coordinator(ray: ModuleType, run_id: str, requests_per_minute: float | None)
     """The run's Coordinator, found by name: every shard and retry of the run shares it."""
     return ray.remote(Coordinator).options(
         name=f"run:{run_id}", get_if_exists=True, num_cpus=0, max_concurrency=10_000,
-    ).remote(requests_per_minute)
+        **RESTARTS).remote(requests_per_minute)
 
 
-__all__ = ["RAY_HINT", "ActorModel", "ClusterModel", "Coordinator", "GlobalLimit", "ModelServer",
-           "RayResources", "connect", "coordinator", "import_ray", "is_local_address",
-           "model_server", "node_addresses", "served_by_actor", "shard_executor", "shard_of",
-           "split", "split_concurrency"]
+__all__ = ["RAY_HINT", "RESTARTS", "ActorModel", "ClusterModel", "Coordinator", "GlobalLimit",
+           "ModelServer", "RayResources", "connect", "coordinator", "import_ray",
+           "is_local_address", "model_server", "node_addresses", "served_by_actor",
+           "shard_executor", "shard_of", "split", "split_concurrency"]

@@ -231,8 +231,8 @@ async def _drive(db: Engine, run: Run, work: list[tuple[TestCase, int]], total: 
     if _is_sqlite(options.db_url) and len(rx.node_addresses(ray)) > 1:
         raise UsageError("this Ray cluster has nodes on several machines; a SQLite "
                          "database cannot be shared by them: give --db postgresql+psycopg://...")
-    judges = ray.remote(JudgeServer).options(num_cpus=resources.judge_cpus).remote(
-        config, options)
+    judges = ray.remote(JudgeServer).options(num_cpus=resources.judge_cpus,
+                                             **rx.RESTARTS).remote(config, options)
     coordinator = rx.coordinator(ray, run.id, options.requests_per_minute)
     running: dict[asyncio.Future[int], Any] = {}
     try:
