@@ -84,3 +84,16 @@ def test_cli_rejects_a_bad_spec_with_exit_2_before_anything_is_written(tmp_path:
     assert "extra: unknown key" in done.stderr
     assert "Traceback" not in done.stderr
     assert not db.exists() and not (tmp_path / "reports").exists()
+
+
+def test_a_spec_names_its_executor() -> None:
+    """The same file runs locally or on Ray; an unknown executor is a mistake of the file."""
+    from riskbench.pipeline.campaign_spec import parse_spec
+
+    spec = parse_spec({"models": [{"model": "scripted:refuse"}], "executor": "ray",
+                       "ray_address": "10.0.0.5:6379"}, environ={})
+    assert (spec.executor, spec.ray_address) == ("ray", "10.0.0.5:6379")
+    assert parse_spec({"models": [{"model": "scripted:refuse"}]}, environ={}).executor == \
+        "local"
+    with pytest.raises(UsageError, match="executor: 'spark' is not local or ray"):
+        parse_spec({"models": [{"model": "scripted:refuse"}], "executor": "spark"}, environ={})

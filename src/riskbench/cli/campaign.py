@@ -13,7 +13,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from riskbench import pipeline
-from riskbench.cli.options import DbOpt, JsonOpt, err, out, print_json
+from riskbench.cli.options import (
+    DbOpt,
+    ExecutorOpt,
+    JsonOpt,
+    RayAddressOpt,
+    RayWorkersOpt,
+    err,
+    out,
+    print_json,
+    ray_options,
+)
 from riskbench.errors import ModelError
 from riskbench.metrics import Comparison
 from riskbench.metrics.gate import check_level, gate, parse_rule
@@ -113,6 +123,9 @@ def campaign(
     fail_on: FailOn = None,
     fail_if: FailIf = None,
     baseline: Baseline = None,
+    executor: ExecutorOpt = None,
+    ray_address: RayAddressOpt = None,
+    ray_workers: RayWorkersOpt = None,
 ) -> None:
     """Run every model of a spec (providers concurrently, each within its own limits),
     store one run per model under one campaign id and write the comparison report."""
@@ -129,7 +142,8 @@ def campaign(
                                 temperature=temperature, max_tokens=max_tokens,
                                 judge_model=judge_model)
     options = pipeline.RunOptions(db_url=db, use_cache=not no_cache,
-                                  retry_errors=retry_errors)
+                                  retry_errors=retry_errors,
+                                  **ray_options(executor, ray_address, ray_workers))
     try:
         progress = progress_for(err)
         result = campaigns.run_campaign(parsed, options, progress, resume=resume,

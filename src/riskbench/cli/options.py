@@ -54,6 +54,23 @@ def print_json(document: Any) -> None:
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default "
                   "sqlite:///riskbench.db, or $RISKBENCH_DB).", show_default=False)]
 
+ExecutorOpt = Annotated[str | None, typer.Option(
+    "--executor", help="Where attempts are made: local (this process, the default) or ray "
+    "(a Ray cluster, docs/scaling.md).", show_default=False)]
+RayAddressOpt = Annotated[str | None, typer.Option(
+    "--ray-address", help="With --executor ray: the cluster's head (host:port or "
+    "ray://host:port); default: a Ray instance on this machine.", show_default=False)]
+RayWorkersOpt = Annotated[int | None, typer.Option(
+    "--ray-workers", help="With --executor ray: shards in parallel (default: the "
+    "cluster's CPUs).", show_default=False)]
+
+
+def ray_options(executor: str | None, address: str | None, workers: int | None
+                ) -> dict[str, Any]:
+    """The RunOptions fields of the executor flags that were given."""
+    given = {"executor": executor, "ray_address": address, "ray_workers": workers}
+    return {k: v for k, v in given.items() if v is not None}
+
 
 def csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())

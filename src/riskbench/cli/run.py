@@ -12,7 +12,16 @@ from rich.text import Text
 
 from riskbench import pipeline, store
 from riskbench.cli.campaign import Baseline, FailIf, FailOn, report_comparison
-from riskbench.cli.options import DbOpt, csv, err, out
+from riskbench.cli.options import (
+    DbOpt,
+    ExecutorOpt,
+    RayAddressOpt,
+    RayWorkersOpt,
+    csv,
+    err,
+    out,
+    ray_options,
+)
 from riskbench.cli.options import tier as tier_
 from riskbench.errors import RunFailed, UsageError
 from riskbench.report.format import percent_ci
@@ -146,6 +155,9 @@ def run(
                         show_default=False)] = None,
     attack_judge: Annotated[str | None, typer.Option(help="Judge model scoring adaptive "
                             "attacks' tries.", show_default=False)] = None,
+    executor: ExecutorOpt = None,
+    ray_address: RayAddressOpt = None,
+    ray_workers: RayWorkersOpt = None,
 ) -> None:
     """Evaluate a model on a suite, judge every response, store it and write reports."""
     check_run_numbers(k=k, temperature=temperature, max_tokens=max_tokens, limit=limit,
@@ -156,6 +168,7 @@ def run(
         db_url=db, concurrency=concurrency, requests_per_minute=rpm, timeout_s=timeout,
         retries=retries, use_cache=not no_cache, report_dir=out_dir, tier=tier_(tier),
         retry_errors=retry_errors, exclude_blocked=exclude_blocked,
+        **ray_options(executor, ray_address, ray_workers),
     )
     from riskbench.cli.progress import progress_for
 

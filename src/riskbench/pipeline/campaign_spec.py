@@ -52,6 +52,8 @@ class CampaignSpec:
     limit: int | None = None
     sample: str = "stratified"  # how `limit` picks items: stratified (by seed) or first
     sampling: Sampling = field(default_factory=Sampling)
+    executor: str = "local"  # or ray (docs/scaling.md); never changes the results
+    ray_address: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -153,6 +155,8 @@ def _check(spec: CampaignSpec, environ: typing.Mapping[str, str]) -> list[str]:
         problems.append(f"sample: {spec.sample!r} is not first or stratified")
     if not spec.suites:
         problems.append("suites: empty; name at least one suite")
+    if spec.executor not in ("local", "ray"):
+        problems.append(f"executor: {spec.executor!r} is not local or ray")
     return problems
 
 

@@ -20,6 +20,8 @@ from riskbench.models import Model, get_model
 from riskbench.pipeline.campaign_spec import CampaignSpec, ModelSpec, key_variable, parse_spec
 from riskbench.pipeline.judge import validation_context
 from riskbench.pipeline.options import Progress, RunOptions
+from riskbench.pipeline.ray_runs import check as check_executor
+from riskbench.pipeline.ray_runs import driver_model
 from riskbench.pipeline.runs import RunResult, _execute, _helpers, plan
 from riskbench.types import Attempt, RunConfig, TestCase
 
@@ -99,6 +101,8 @@ def run_campaign(spec: CampaignSpec | None, options: RunOptions | None = None,
     `resume` (a campaign id or 'latest') the stored campaign's spec is used and each run
     finishes its missing attempts."""
     options = options or RunOptions()
+    if spec is not None and not resume:
+        _on_executor(options, spec)  # a refused executor: nothing stored yet
     db = store.connect(options.db_url)
     existing: dict[tuple[str, str], str] = {}
     if resume:
@@ -107,6 +111,7 @@ def run_campaign(spec: CampaignSpec | None, options: RunOptions | None = None,
         existing = {(r.label, r.suite): r.run_id for r in store.campaign_runs(db, campaign_id)}
     elif spec is None:
         raise UsageError("give a campaign spec or a campaign to resume")
+    options = _on_executor(options, spec)
     jobs: list[tuple[int, ModelSpec, str, RunConfig, Sequence[TestCase] | None]] = []
     for m in spec.models:
         for suite in spec.suites:
@@ -117,7 +122,7 @@ def run_campaign(spec: CampaignSpec | None, options: RunOptions | None = None,
             else:
                 the_plan = plan(_config(spec, m, suite, default_attacks))
                 jobs.append((len(jobs), m, suite, the_plan.config, the_plan.cases))
-    models = [_model(m) for _, m, _, _, _ in jobs]
+    models = [driver_model(m.model, options) or _model(m) for _, m, _, _, _ in jobs]
     helpers = [_helpers(config) for _, _, _, config, _ in jobs]
     if not resume:
         campaign_id = store.create_campaign(db, spec.name or "campaign", spec.to_json())
@@ -169,6 +174,20 @@ def run_campaign(spec: CampaignSpec | None, options: RunOptions | None = None,
                     if isinstance(o, RunResult))
     comparison, reports = write_campaign_report(campaign_id, options, out_dir)
     return CampaignResult(campaign_id, results, reports, comparison)
+
+
+def _on_executor(options: RunOptions, spec: CampaignSpec) -> RunOptions:
+    """The spec's executor unless the command line named one; checked. Ray workers read
+    a provider's key from their own environment, so a model's `api_key_env` (a variable
+    read on this machine only) is refused there."""
+    options = replace(options, executor=options.executor if options.executor != "local"
+                      else spec.executor, ray_address=options.ray_address or spec.ray_address)
+    check_executor(options)
+    keyed = [m.label for m in spec.models if m.api_key_env]
+    if options.executor == "ray" and keyed:
+        raise UsageError(f"models {keyed[0]!r}: api_key_env is not read on Ray workers; "
+                         "drop it and set the provider's key variable on every node")
+    return options
 
 
 def _slug(label: str, run_id: str) -> str:

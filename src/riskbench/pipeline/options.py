@@ -32,3 +32,9 @@ class RunOptions:
     tier: str = "both"  # reports: public, restricted or both (report/__init__.py)
     exclude_blocked: bool = False  # provider blocks out of the rates (model-only figures)
     retry_errors: bool = False
+    # where attempts are made: this process (local) or a Ray cluster (docs/scaling.md)
+    executor: str = "local"
+    ray_address: str | None = None  # None: a Ray instance of this run's own
+    ray_workers: int | None = None  # shards in parallel (default: the cluster's CPUs)
+    ray_judge_cpus: float = 1.0
+    ray_model_gpus: float | None = None  # local models' actor; None: 1 if the cluster has GPUs

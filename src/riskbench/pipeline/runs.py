@@ -21,6 +21,8 @@ from riskbench.models import Model, get_model
 from riskbench.pipeline import loop
 from riskbench.pipeline.judge import judge_context, validation_context
 from riskbench.pipeline.options import Progress, RunOptions
+from riskbench.pipeline.ray_runs import check as check_executor
+from riskbench.pipeline.ray_runs import driver_model, ray_attempts
 from riskbench.pipeline.sink import JudgingSink
 from riskbench.suites import Suite, load_suite
 from riskbench.suites.sample import stratified
@@ -107,8 +109,9 @@ def evaluate(config: RunConfig, options: RunOptions | None = None,
              progress: Progress | None = None) -> RunResult:
     """Run a new evaluation to the end and write its reports."""
     options = options or RunOptions()
+    check_executor(options)
     the_plan = plan(config)
-    model = get_model(config.model)
+    model = driver_model(config.model, options) or get_model(config.model)
     helpers = _helpers(config)
     db = store.connect(options.db_url)
 
@@ -133,9 +136,10 @@ def resume(run_id: str, options: RunOptions | None = None,
            progress: Progress | None = None) -> RunResult:
     """Finish the missing attempts of a stored run ('latest' for the newest)."""
     options = options or RunOptions()
+    check_executor(options)
     db = store.connect(options.db_url)
     run = store.get_run(db, run_id)
-    model = get_model(run.config.model)
+    model = driver_model(run.config.model, options) or get_model(run.config.model)
     helpers = _helpers(run.config)
     get_judges(run.config.judges, validation_context(run.config))
     cases = store.load_cases(db, run.id)
@@ -183,6 +187,8 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
                     options: RunOptions, progress: Progress | None,
                     helpers: dict[str, Model] | None) -> int:
     """Run the missing attempts, each stored with its verdicts; the number written."""
+    if options.executor == "ray":
+        return await ray_attempts(db, run, cases, model, options, progress, helpers)
     config = run.config
     done = store.done_keys(db, run.id)
     work = [(c, s) for c in cases for s in range(config.k) if (c.id, s) not in done]
