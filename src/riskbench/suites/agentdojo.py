@@ -24,7 +24,7 @@ import sys
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
@@ -104,6 +104,13 @@ class ToolOutcome:
             "ToolNotFoundError", "ValidationError", "MalformedCall")
 
 
+@lru_cache(maxsize=64)
+def _environment(suite: str, injections: tuple[tuple[str, str], ...]) -> Any:
+    """The suite's default environment with these injections, parsed once (a YAML parse
+    of the workspace environment takes about a second); callers take deep copies."""
+    return task_suite(suite).load_and_inject_default_environment(dict(injections))
+
+
 class AgentEnvironment:
     """One attempt's in-memory environment: the suite's default environment with the
     case's injections, as the user task initialises it; tool calls run against it through
@@ -116,8 +123,8 @@ class AgentEnvironment:
         injection = task.get("injection_task")
         self.injection_task = self.suite.get_injection_task_by_id(injection) \
             if injection else None
-        environment = self.suite.load_and_inject_default_environment(dict(injections))
-        self.state = self.user_task.init_environment(environment)
+        environment = _environment(task["suite"], tuple(sorted(injections.items())))
+        self.state = self.user_task.init_environment(environment.model_copy(deep=True))
         self.before = self.state.model_copy(deep=True)
         self._runtime = ad.FunctionsRuntime(self.suite.tools)
         self._call = ad.FunctionCall
@@ -160,18 +167,27 @@ class AgentEnvironment:
 
 def ground_truth(suite: str, user_task: str, injection_task: str | None = None,
                  injections: Mapping[str, str] | None = None
-                 ) -> tuple[bool, bool | None, AgentEnvironment]:
-    """Run the tasks' own ground-truth calls (the user task's, then the injection task's)
-    and check the result: (utility, injected, environment)."""
+                 ) -> tuple[bool, AgentEnvironment]:
+    """Run a task's own ground-truth calls and its check, as AgentDojo checks its suites:
+    the user task's calls and utility check, or (with `injection_task`) that task's calls,
+    in the user task's environment, and its security check. (passed, environment)."""
     env = AgentEnvironment({"suite": suite, "user_task": user_task,
                             "injection_task": injection_task}, injections or {})
-    tasks = [env.user_task] + ([env.injection_task] if env.injection_task else [])
-    for task in tasks:
-        for call in task.ground_truth(env.before.model_copy(deep=True)):
-            env.call(call.function, call.args)
-    output = str(getattr(env.user_task, "GROUND_TRUTH_OUTPUT", ""))
-    done, hit = env.checks(output)
-    return done, hit, env
+    task = env.injection_task or env.user_task
+    for call in task.ground_truth(env.before.model_copy(deep=True)):
+        env.call(call.function, call.args)
+    done, hit = env.checks(str(getattr(task, "GROUND_TRUTH_OUTPUT", "")))
+    return (bool(hit) if env.injection_task else done), env
+
+
+@cache
+def solvable_injection_tasks(suite: str) -> tuple[str, ...]:
+    """The injection tasks whose own ground truth achieves their goal. AgentDojo v1.2
+    added workspace injection tasks with an empty ground truth, which its own suite check
+    reports as failing; riskbench ships only the tasks a reference solution solves."""
+    ts = task_suite(suite)
+    first = next(iter(ts.user_tasks))
+    return tuple(t for t in ts.injection_tasks if ground_truth(suite, first, t)[0])
 
 
 @cache
@@ -206,7 +222,8 @@ def items(suite: str) -> tuple[Item, ...]:
     ts = task_suite(suite)
     source = f"agentdojo-{agentdojo_version()}"
     out: list[Item] = []
-    injections: Sequence[Any] = list(ts.injection_tasks.values())
+    injections: Sequence[Any] = [ts.get_injection_task_by_id(t)
+                                 for t in solvable_injection_tasks(suite)]
     for user in ts.user_tasks.values():
         vectors = list(injection_vectors(suite, user.ID))
         base = {"suite": suite, "benchmark": BENCHMARK, "version": agentdojo_version(),
