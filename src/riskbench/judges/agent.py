@@ -12,6 +12,7 @@ run without the model.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import Any
 
@@ -61,8 +62,17 @@ def replay(case: TestCase, attempt: Attempt) -> dict[str, Any]:
     return result
 
 
+_COUNTS = re.compile(r"(\d+) tool calls, (\d+) malformed")
+
+
 def _counts(result: dict[str, Any]) -> str:
     return f"{result['calls']} tool calls, {result['malformed']} malformed"
+
+
+def call_counts(rationale: str) -> tuple[int, int] | None:
+    """(calls, malformed) from an agent judge's rationale (the format `_counts` writes)."""
+    match = _COUNTS.search(rationale or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 class _AgentJudge(LocalJudge):
