@@ -24,7 +24,7 @@ from riskbench.suites.agentdojo import AgentEnvironment, task_suite
 
 
 def _task_for(suite: Any, prompt: str) -> Any:
-    return next((t for t in suite.user_tasks.values() if t.PROMPT == prompt), None)
+    return next((t for t in suite.user_tasks.values() if prompt == t.PROMPT), None)
 
 
 def _calls(task: Any, env_task: dict[str, Any]) -> list[dict[str, Any]]:

@@ -39,8 +39,11 @@ _CALL = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.DOTALL)
 
 
 class Outcome(Protocol):
-    text: str
-    error: str | None
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def error(self) -> str | None: ...
 
     @property
     def malformed(self) -> bool: ...

@@ -3,13 +3,13 @@
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from riskbench.suites import agentdojo as _agentdojo  # noqa: F401  (registers)
 from riskbench.suites import code_safety as _code_safety  # noqa: F401  (registers)
 from riskbench.suites import image_generation as _image_generation  # noqa: F401
 from riskbench.suites import multilingual as _multilingual  # noqa: F401  (registers)
 from riskbench.suites import public as _public  # noqa: F401  (registers the formats)
 from riskbench.suites import starter as _starter  # noqa: F401  (registers)
 from riskbench.suites import tc260 as _tc260  # noqa: F401  (registers)
-from riskbench.suites import agentdojo as _agentdojo  # noqa: F401  (registers)
 from riskbench.suites.base import Suite, builders, formats, suites
 from riskbench.suites.files import load_suite_file
 

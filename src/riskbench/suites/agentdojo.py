@@ -100,7 +100,7 @@ class ToolOutcome:
     def malformed(self) -> bool:
         """A call the tool could not even start: unknown tool or arguments that fail its
         schema (a tool's own failure, like an unknown IBAN, is not malformed)."""
-        return bool(self.error) and self.error.split(":")[0] in (
+        return self.error is not None and self.error.split(":")[0] in (
             "ToolNotFoundError", "ValidationError", "MalformedCall")
 
 
@@ -209,13 +209,14 @@ def system_prompt() -> str:
 
 
 @cache
-def _task_source(cls: type) -> str:
-    return inspect.getsource(cls)
+def _task_source(module: str, name: str) -> str:
+    return inspect.getsource(getattr(sys.modules[module], name))
 
 
 def _source_hash(*tasks: Any) -> str:
     """A hash of the tasks' code (prompt, goal, ground truth and checks live there)."""
-    return stable_hash([_task_source(type(task)) for task in tasks], 10)
+    return stable_hash([_task_source(type(t).__module__, type(t).__qualname__)
+                        for t in tasks], 10)
 
 
 def items(suite: str) -> tuple[Item, ...]:
