@@ -140,18 +140,26 @@ class Executor:
             generation, _ = await self._generate(list(messages), sample, model, sampling)
             return generation.text
 
-        try:
+        async def search() -> Attempt:
             result = await attack.run(case.item, target, ask,
                                       **dict(case.params.get("adaptive", {})))
+            return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
+                           output=result.output, transcript=result.transcript,
+                           latency_s=time.perf_counter() - started)
+
+        return await self._guarded(run_id, case, sample, started, search())
+
+    async def _guarded(self, run_id: str, case: TestCase, sample: int, started: float,
+                       work: Awaitable[Attempt]) -> Attempt:
+        """A loop of model calls (adaptive search, agent) whose failure fails the attempt."""
+        try:
+            return await work
         except TimeoutError:
             return self._failed(run_id, case, sample, "timeout",
                                 f"no reply within {self.options.timeout_s:g} s", started)
         except ModelError as exc:
             status: AttemptStatus = "blocked" if isinstance(exc, BlockedError) else "error"
             return self._failed(run_id, case, sample, status, scrub(str(exc)), started)
-        return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
-                       output=result.output, transcript=result.transcript,
-                       latency_s=time.perf_counter() - started)
 
     async def _agent(self, run_id: str, case: TestCase, sample: int) -> Attempt:
         """Run the agent loop against the case's environment; each model call goes
@@ -167,21 +175,17 @@ class Executor:
                        ) -> Generation:
             return (await self._generate(list(messages), sample, tools=tools))[0]
 
-        try:
+        async def loop() -> Attempt:
             done = await run_agent(case.conversation.messages,
                                    tool_schemas(agent["task"]["suite"]), environment, step,
                                    native=bool(getattr(self.model, "native_tools", False)))
-        except TimeoutError:
-            return self._failed(run_id, case, sample, "timeout",
-                                f"no reply within {self.options.timeout_s:g} s", started)
-        except ModelError as exc:
-            status: AttemptStatus = "blocked" if isinstance(exc, BlockedError) else "error"
-            return self._failed(run_id, case, sample, status, scrub(str(exc)), started)
-        return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
-                       output=done.output, transcript=done.transcript,
-                       prompt_tokens=done.prompt_tokens,
-                       completion_tokens=done.completion_tokens,
-                       latency_s=time.perf_counter() - started)
+            return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
+                           output=done.output, transcript=done.transcript,
+                           prompt_tokens=done.prompt_tokens,
+                           completion_tokens=done.completion_tokens,
+                           latency_s=time.perf_counter() - started)
+
+        return await self._guarded(run_id, case, sample, started, loop())
 
     def _failed(self, run_id: str, case: TestCase, sample: int, status: AttemptStatus,
                 error: str, started: float) -> Attempt:

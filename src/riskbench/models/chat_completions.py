@@ -163,15 +163,18 @@ class ChatCompletionsModel:
                 self.base_url, response.status_code, self.key_variable))
 
     async def generate(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float, seed: int
+        self, messages: Sequence[Message], *, max_tokens: int, temperature: float, seed: int,
+        tools: Sequence[dict[str, object]] = (),
     ) -> Generation:
-        payload = {
+        payload: dict[str, object] = {
             "model": self.model,
             "messages": [_wire(m) for m in messages],
             "max_tokens": max_tokens,
             "temperature": temperature,
             "seed": seed,
         }
+        if tools:
+            payload["tools"] = list(tools)
         response = await send(self.base_url, self._request(
             "POST", "/chat/completions", json.dumps(payload).encode()), self.key_variable)
         return self._parse(response)
@@ -181,17 +184,8 @@ class ChatCompletionsModel:
         max_tokens: int, temperature: float, seed: int,
     ) -> Generation:
         """One reply that may call the `tools` (chat-completions function tools)."""
-        payload = {
-            "model": self.model,
-            "messages": [_wire(m) for m in messages],
-            "tools": list(tools),
-            "max_tokens": max_tokens,
-            "temperature": temperature,
-            "seed": seed,
-        }
-        response = await send(self.base_url, self._request(
-            "POST", "/chat/completions", json.dumps(payload).encode()), self.key_variable)
-        return self._parse(response)
+        return await self.generate(messages, max_tokens=max_tokens, temperature=temperature,
+                                   seed=seed, tools=tools)
 
     def _parse(self, response: httpx.Response) -> Generation:
         status = response.status_code

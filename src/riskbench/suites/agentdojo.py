@@ -208,15 +208,18 @@ def system_prompt() -> str:
     return str(yaml.safe_load(text)["system"])
 
 
-@cache
-def _task_source(module: str, name: str) -> str:
-    return inspect.getsource(getattr(sys.modules[module], name))
+_SOURCES: dict[type, str] = {}  # inspect.getsource parses the whole module each time
 
 
 def _source_hash(*tasks: Any) -> str:
-    """A hash of the tasks' code (prompt, goal, ground truth and checks live there)."""
-    return stable_hash([_task_source(type(t).__module__, type(t).__qualname__)
-                        for t in tasks], 10)
+    """A hash of the tasks' code (prompt, goal, ground truth and checks live there), and
+    of their ids and text (a combined task shares its combinator's code)."""
+    for t in tasks:
+        if type(t) not in _SOURCES:
+            _SOURCES[type(t)] = inspect.getsource(type(t))
+    sources = [_SOURCES[type(t)] for t in tasks]
+    text = [[t.ID, getattr(t, "PROMPT", getattr(t, "GOAL", ""))] for t in tasks]
+    return stable_hash([sources, text], 10)
 
 
 def items(suite: str) -> tuple[Item, ...]:
