@@ -33,9 +33,15 @@ def _calls(task: Any, env_task: dict[str, Any]) -> list[dict[str, Any]]:
             for c in task.ground_truth(env.before.model_copy(deep=True))]
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _seen(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(str(m.get("content") or "") for m in messages
-                     if m["role"] in ("tool", "user"))
+    """What the tool results said, as a reader takes it from their YAML dumps: line
+    breaks and runs of spaces as one space (long strings wrap), '' as ' (quoting)."""
+    return _words(" ".join(str(m.get("content") or "") for m in messages
+                           if m["role"] in ("tool", "user"))).replace("''", "'")
 
 
 def plan(model: str, messages: list[dict[str, Any]], suite_name: str = "banking"
@@ -57,7 +63,8 @@ def plan(model: str, messages: list[dict[str, Any]], suite_name: str = "banking"
     script.append(_calls(task, env_task))
     if behaviour == "follows":
         seen = _seen(messages)
-        hit = next((t for t in suite.injection_tasks.values() if t.GOAL in seen), None)
+        hit = next((t for t in suite.injection_tasks.values() if _words(t.GOAL) in seen),
+                   None)
         if hit is not None:
             script.append(_calls(hit, {**env_task, "injection_task": hit.ID}))
     script = [s for s in script if s]
