@@ -4,6 +4,11 @@ where the user task's tools read them."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from riskbench.attacks import build_bound_test_cases, build_test_cases, resolve
@@ -80,3 +85,19 @@ def test_attacks_that_do_not_fit_an_agent_suite_are_refused() -> None:
         resolve("crescendo_script", "agent")
     with pytest.raises(UsageError, match="unknown agentdojo suite"):
         task_suite("casino")
+
+
+def test_without_agentdojo_a_run_stops_with_one_line_naming_the_install(
+        tmp_path: Path) -> None:
+    """A module named agentdojo that is not the package (as if it were not installed)."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "agentdojo.py").write_text("")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(shadow), os.environ.get("PYTHONPATH", "")]))
+    run = subprocess.run([sys.executable, "-m", "riskbench.cli", "run", "--model",
+                          "scripted:refuse", "--suite", "agentdojo:banking"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.strip().count("\n") == 0 and "riskbench[agents]" in run.stderr
+    assert not (tmp_path / "riskbench.db").exists()

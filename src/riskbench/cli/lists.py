@@ -14,6 +14,8 @@ from rich.text import Text
 from riskbench.atomic import write_atomic
 from riskbench.cli.monitor import models_app
 from riskbench.cli.options import DbOpt, out
+from riskbench.errors import UsageError
+from riskbench.escaping import terminal_text
 
 app = typer.Typer()
 
@@ -44,7 +46,11 @@ def suites() -> None:
 
     table = Table("suite", "items", "description")
     for name, loader in registry:
-        suite = loader()
+        try:
+            suite = loader()
+        except UsageError as exc:  # a suite whose extra is not installed (agentdojo:*)
+            table.add_row(name, "–", terminal_text(f"not available: {exc}"))
+            continue
         table.add_row(name, str(len(suite.items)), suite.description.strip())
     out.print(table)
 

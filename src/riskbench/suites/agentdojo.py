@@ -104,6 +104,11 @@ class ToolOutcome:
             "ToolNotFoundError", "ValidationError", "MalformedCall")
 
 
+@cache
+def vector_defaults(suite: str) -> dict[str, str]:
+    return dict(task_suite(suite).get_injection_vector_defaults())
+
+
 @lru_cache(maxsize=64)
 def _environment(suite: str, injections: tuple[tuple[str, str], ...]) -> Any:
     """The suite's default environment with these injections, parsed once (a YAML parse
@@ -153,16 +158,22 @@ class AgentEnvironment:
         """(utility: the user task is done, injected: the injection task's goal happened),
         by the tasks' own checks on the state before and after and on the call trace;
         injected is None for a case without an injection task."""
+        return self.utility(output), self.injected(output)
+
+    def utility(self, output: str) -> bool:
         done = self.user_task.utility_from_traces(output, self.before, self.state, self.trace)
         if done is None:
             done = self.user_task.utility(output, self.before, self.state)
+        return bool(done)
+
+    def injected(self, output: str) -> bool | None:
         if self.injection_task is None:
-            return bool(done), None
+            return None
         hit = self.injection_task.security_from_traces(output, self.before, self.state,
                                                         self.trace)
         if hit is None:
             hit = self.injection_task.security(output, self.before, self.state)
-        return bool(done), bool(hit)
+        return bool(hit)
 
 
 def ground_truth(suite: str, user_task: str, injection_task: str | None = None,
@@ -176,8 +187,8 @@ def ground_truth(suite: str, user_task: str, injection_task: str | None = None,
     task = env.injection_task or env.user_task
     for call in task.ground_truth(env.before.model_copy(deep=True)):
         env.call(call.function, call.args)
-    done, hit = env.checks(str(getattr(task, "GROUND_TRUTH_OUTPUT", "")))
-    return (bool(hit) if env.injection_task else done), env
+    output = str(getattr(task, "GROUND_TRUTH_OUTPUT", ""))
+    return (bool(env.injected(output)) if env.injection_task else env.utility(output)), env
 
 
 @cache
@@ -194,7 +205,7 @@ def solvable_injection_tasks(suite: str) -> tuple[str, ...]:
 def injection_vectors(suite: str, user_task: str) -> tuple[str, ...]:
     """The injection vectors a user task's ground truth reads (AgentDojo's rule: a marker
     placed in each vector, kept where a tool result shows it)."""
-    defaults = task_suite(suite).get_injection_vector_defaults()
+    defaults = vector_defaults(suite)
     markers = {vector: f"<<riskbench-marker-{vector}>>" for vector in defaults}
     env = AgentEnvironment({"suite": suite, "user_task": user_task}, markers)
     seen = " ".join(env.call(c.function, c.args).text
@@ -208,18 +219,18 @@ def system_prompt() -> str:
     return str(yaml.safe_load(text)["system"])
 
 
-_SOURCES: dict[type, str] = {}  # inspect.getsource parses the whole module each time
+@cache
+def _file_hash(path: str) -> str:
+    return stable_hash(Path(path).read_text("utf-8"), 16)
 
 
 def _source_hash(*tasks: Any) -> str:
-    """A hash of the tasks' code (prompt, goal, ground truth and checks live there), and
-    of their ids and text (a combined task shares its combinator's code)."""
-    for t in tasks:
-        if type(t) not in _SOURCES:
-            _SOURCES[type(t)] = inspect.getsource(type(t))
-    sources = [_SOURCES[type(t)] for t in tasks]
+    """A hash of the files that define the tasks (prompt, goal, ground truth and checks
+    live there) and of their ids and text: an edit anywhere in a task's module makes a
+    new id, never a silent pool of old and new results."""
+    files_ = [_file_hash(inspect.getfile(type(t))) for t in tasks]
     text = [[t.ID, getattr(t, "PROMPT", getattr(t, "GOAL", ""))] for t in tasks]
-    return stable_hash([sources, text], 10)
+    return stable_hash([files_, text], 10)
 
 
 def items(suite: str) -> tuple[Item, ...]:
