@@ -2,7 +2,7 @@
 suite against the tests' loopback chat-completions server, whose scripted agents answer
 with real `tool_calls` (tests/helpers/agent_server.py).
 
-    PYTHONPATH=src python bench/agents_loopback.py [agent-follows|agent-ignores|agent-sloppy] [LIMIT]
+    PYTHONPATH=src python bench/agents_loopback.py [agent-follows|agent-ignores|...] [LIMIT]
 
 Prints the command it ran, its output, and the agent tables of the Markdown report
 (docs/agents.md shows one such run).
