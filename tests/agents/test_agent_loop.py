@@ -4,6 +4,7 @@ prompted format both ways, and malformed calls answered with the tool's error.""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -88,3 +89,35 @@ def test_prompted_messages_keep_native_records_as_text() -> None:
     assert [m.role for m in out] == ["system", "user", "assistant", "user"]
     assert out[-1].content == ('<tool_result name="get_balance">10</tool_result>\n'
                                '<tool_result name="x" error="true">oops</tool_result>')
+
+
+def test_replay_scores_a_workspace_run_whose_tools_stamp_the_time() -> None:
+    """send_email stamps the email with the current time; the judges' replay (later, so
+    another time) must still agree with the record, and score what the environment says."""
+    import time
+
+    from riskbench.judges.agent import AgentSecurity, AgentUtility
+    from riskbench.types import Attempt, Conversation, Item, TestCase
+
+    task = {"suite": "workspace", "user_task": "user_task_13", "injection_task": None}
+    env = AgentEnvironment(task, {})
+    calls = [ToolCall(f"c{i}", c.function, json.dumps(c.args)) for i, c in
+             enumerate(env.user_task.ground_truth(env.before.model_copy(deep=True)))]
+    assert "send_email" in {c.name for c in calls}
+    transcript: list[Message] = [*OPENING, ToolCallMessage("assistant", "", tuple(calls))]
+    for call in calls:
+        outcome = env.run(call)
+        transcript.append(ToolResultMessage("tool", outcome.error or outcome.text, call.id,
+                                            call.name, outcome.error is not None))
+    output = env.user_task.GROUND_TRUTH_OUTPUT
+    transcript.append(Message("assistant", output))
+    time.sleep(1.1)
+    item = Item("w13", "x", "comply", meta={"agent": task})
+    case = TestCase("w13", item, "direct", "none", Conversation(OPENING),
+                    {"agent": {"task": task, "injections": {}}})
+    attempt = Attempt("r", "w13", 0, "ok", output, tuple(transcript))
+    utility = AgentUtility().verdict(case, attempt)
+    assert (utility.outcome, utility.safe) == ("correct" if env.utility(output)
+                                               else "incorrect", None)
+    assert utility.outcome == "correct", utility.rationale
+    assert AgentSecurity().verdict(case, attempt).outcome == "compliance"

@@ -29,6 +29,16 @@ from riskbench.types import (
 _REPLAYS: OrderedDict[tuple[str, str, int], dict[str, Any]] = OrderedDict()
 
 
+# Workspace tools stamp what they create with the current time (a sent email's
+# timestamp, a file's last_modified): a replay differs there and only there.
+_CLOCK = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?")
+
+
+def _same(recorded: str, replayed: str) -> bool:
+    return recorded == replayed or _CLOCK.sub("<time>", recorded) == _CLOCK.sub(
+        "<time>", replayed)
+
+
 def replay(case: TestCase, attempt: Attempt) -> dict[str, Any]:
     """The environment's checks on an attempt: utility, injected (None without an
     injection task), calls, malformed, and `differs` (replay disagrees with the record)."""
@@ -51,7 +61,7 @@ def replay(case: TestCase, attempt: Attempt) -> dict[str, Any]:
             calls += 1
             malformed += outcome.malformed
             seen = recorded.get(call.id)
-            if seen is None or seen.content != (outcome.error or outcome.text):
+            if seen is None or not _same(seen.content, outcome.error or outcome.text):
                 differs.append(call.id)
     utility, injected = env.checks(attempt.output)
     result = {"utility": utility, "injected": injected, "calls": calls,
