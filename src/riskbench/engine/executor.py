@@ -169,7 +169,9 @@ class Executor:
 
         started = time.perf_counter()
         agent = case.params["agent"]
-        environment = AgentEnvironment(agent["task"], agent["injections"])
+        # parsing an environment's YAML takes up to a second: off the event loop
+        environment = await asyncio.to_thread(AgentEnvironment, agent["task"],
+                                              agent["injections"])
 
         async def step(messages: Sequence[Message], tools: Sequence[dict] | None
                        ) -> Generation:
