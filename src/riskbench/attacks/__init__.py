@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from riskbench.attacks import (  # noqa: F401
+    agent,
     bypass,
     code,
     direct,
@@ -260,6 +261,14 @@ def build_test_cases(
             params: dict[str, Any] = {"seed": seed}
             if plan.adaptive is not None:
                 params["adaptive"] = dict(plan.adaptive_params)
+            if "agent" in item.meta:  # the attack's text goes in the environment
+                sent, agent_params = agent.agent_case(item, plan.apply, rng, plan.name)
+                params |= agent_params
+                cases.append(TestCase(
+                    id=TestCase.make_id(item, plan.name, params), item=item,
+                    attack=plan.name, attack_family=plan.family,
+                    conversation=with_system(item, sent), params=params))
+                continue
             cases.append(TestCase(
                 id=TestCase.make_id(item, plan.name, params), item=item, attack=plan.name,
                 attack_family=plan.family,

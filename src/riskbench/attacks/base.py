@@ -17,7 +17,8 @@ ApplyFn = Callable[..., Conversation]
 # The inputs an attack can produce and a suite can take (Suite.modality).
 MODALITIES = {"text": "text prompts to a chat model",
               "image_prompt": "image-generation prompts",
-              "vision": "images for a vision-language model"}
+              "vision": "images for a vision-language model",
+              "agent": "text placed in a tool-using agent's environment (injection slots)"}
 
 
 @dataclass(frozen=True, slots=True)

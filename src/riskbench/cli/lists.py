@@ -14,6 +14,8 @@ from rich.text import Text
 from riskbench.atomic import write_atomic
 from riskbench.cli.monitor import models_app
 from riskbench.cli.options import DbOpt, JsonOpt, out, print_json
+from riskbench.errors import UsageError
+from riskbench.escaping import terminal_text
 
 app = typer.Typer()
 
@@ -52,7 +54,11 @@ def suites(as_json: JsonOpt = False) -> None:
 
     rows: list[dict[str, Any]] = []
     for name, loader in registry:
-        suite = loader()
+        try:
+            suite = loader()
+        except UsageError as exc:  # a suite whose extra is not installed (agentdojo:*)
+            rows.append({"name": name, "items": None, "description": f"not available: {exc}"})
+            continue
         rows.append({"name": name, "items": len(suite.items),
                      "description": suite.description.strip()})
     if as_json:
@@ -60,7 +66,8 @@ def suites(as_json: JsonOpt = False) -> None:
         return
     table = Table("suite", "items", "description")
     for r in rows:
-        table.add_row(r["name"], str(r["items"]), r["description"])
+        items = "–" if r["items"] is None else str(r["items"])
+        table.add_row(r["name"], items, terminal_text(r["description"]))
     out.print(table)
 
 

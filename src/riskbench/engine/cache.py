@@ -12,9 +12,19 @@ import json
 import os
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from riskbench.types import Generation, Message, message_images, stable_hash
+from riskbench.types import (
+    Generation,
+    Message,
+    ToolCall,
+    ToolCallMessage,
+    ToolResultMessage,
+    message_images,
+    stable_hash,
+)
 
 
 def default_cache_path() -> Path:
@@ -30,11 +40,21 @@ def cache_key(
     sample: int,
 ) -> str:
     return stable_hash(
-        # images enter the key only when present, so text-only keys are unchanged
-        [spec, [[m.role, m.content, *message_images(m)] for m in messages], max_tokens,
+        # images and tool fields enter the key only when present, so text-only keys are
+        # unchanged
+        [spec, [[m.role, m.content, *message_images(m), *_tool_fields(m)] for m in messages],
+         max_tokens,
          temperature, seed, sample],
         length=40,
     )
+
+
+def _tool_fields(message: Message) -> list[Any]:
+    if isinstance(message, ToolCallMessage):
+        return [[c.id, c.name, c.arguments] for c in message.tool_calls]
+    if isinstance(message, ToolResultMessage):
+        return [message.tool_call_id, message.name, message.error]
+    return []
 
 
 class ResponseCache:
@@ -54,13 +74,19 @@ class ResponseCache:
         if raw is None:
             row = self._db.execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
             raw = row[0] if row else None
-        return Generation(**json.loads(raw)) if raw else None
+        if not raw:
+            return None
+        data = json.loads(raw)
+        calls = tuple(ToolCall(**c) for c in data.pop("tool_calls", ()))
+        return Generation(**data, tool_calls=calls)
 
     def put(self, key: str, generation: Generation) -> None:
         self._pending[key] = json.dumps(
             {"text": generation.text, "prompt_tokens": generation.prompt_tokens,
              "completion_tokens": generation.completion_tokens,
              "finish_reason": generation.finish_reason}
+            | ({"tool_calls": [asdict(c) for c in generation.tool_calls]}
+               if generation.tool_calls else {})
         )
         if len(self._pending) >= self._flush_every:
             self.flush()

@@ -22,7 +22,7 @@ from riskbench.engine.retry import with_retries
 from riskbench.errors import BlockedError, ModelError
 from riskbench.models.base import Model
 from riskbench.models.keys import scrub
-from riskbench.types import Attempt, AttemptStatus, Generation, Message, TestCase
+from riskbench.types import Attempt, AttemptStatus, Generation, Message, TestCase, stable_hash
 
 Sink = Callable[[TestCase, Attempt], Awaitable[None]]
 
@@ -82,6 +82,8 @@ class Executor:
         """Play the conversation (opening messages, then each scripted follow-up)."""
         if "adaptive" in case.params:  # helper models in the loop (any family)
             return await self._adaptive(run_id, case, sample)
+        if "agent" in case.params:  # tools in the loop (engine/agent_loop.py)
+            return await self._agent(run_id, case, sample)
         started = time.perf_counter()
         transcript = list(case.conversation.messages)
         turns = [None, *case.conversation.followups]
@@ -138,18 +140,54 @@ class Executor:
             generation, _ = await self._generate(list(messages), sample, model, sampling)
             return generation.text
 
-        try:
+        async def search() -> Attempt:
             result = await attack.run(case.item, target, ask,
                                       **dict(case.params.get("adaptive", {})))
+            return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
+                           output=result.output, transcript=result.transcript,
+                           latency_s=time.perf_counter() - started)
+
+        return await self._guarded(run_id, case, sample, started, search())
+
+    async def _guarded(self, run_id: str, case: TestCase, sample: int, started: float,
+                       work: Awaitable[Attempt]) -> Attempt:
+        """A loop of model calls (adaptive search, agent) whose failure fails the attempt."""
+        try:
+            return await work
         except TimeoutError:
             return self._failed(run_id, case, sample, "timeout",
                                 f"no reply within {self.options.timeout_s:g} s", started)
         except ModelError as exc:
             status: AttemptStatus = "blocked" if isinstance(exc, BlockedError) else "error"
             return self._failed(run_id, case, sample, status, scrub(str(exc)), started)
-        return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
-                       output=result.output, transcript=result.transcript,
-                       latency_s=time.perf_counter() - started)
+
+    async def _agent(self, run_id: str, case: TestCase, sample: int) -> Attempt:
+        """Run the agent loop against the case's environment; each model call goes
+        through the same cache, retries, time-outs and rate limit."""
+        from riskbench.engine.agent_loop import run_agent
+        from riskbench.suites.agentdojo import AgentEnvironment, tool_schemas
+
+        started = time.perf_counter()
+        agent = case.params["agent"]
+        # parsing an environment's YAML takes up to a second: off the event loop
+        environment = await asyncio.to_thread(AgentEnvironment, agent["task"],
+                                              agent["injections"])
+
+        async def step(messages: Sequence[Message], tools: Sequence[dict] | None
+                       ) -> Generation:
+            return (await self._generate(list(messages), sample, tools=tools))[0]
+
+        async def loop() -> Attempt:
+            done = await run_agent(case.conversation.messages,
+                                   tool_schemas(agent["task"]["suite"]), environment, step,
+                                   native=bool(getattr(self.model, "native_tools", False)))
+            return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
+                           output=done.output, transcript=done.transcript,
+                           prompt_tokens=done.prompt_tokens,
+                           completion_tokens=done.completion_tokens,
+                           latency_s=time.perf_counter() - started)
+
+        return await self._guarded(run_id, case, sample, started, loop())
 
     def _failed(self, run_id: str, case: TestCase, sample: int, status: AttemptStatus,
                 error: str, started: float) -> Attempt:
@@ -158,18 +196,27 @@ class Executor:
                        latency_s=time.perf_counter() - started)
 
     async def _generate(self, messages: list[Message], sample: int, model: Model | None = None,
-                        sampling: Sampling | None = None) -> tuple[Generation, bool]:
+                        sampling: Sampling | None = None, tools: Sequence[dict] | None = None
+                        ) -> tuple[Generation, bool]:
+        """`tools`: native tool calls (the model's generate_tools); they enter the key."""
         model = model or self.model
         s = sampling or self.sampling
         seed = s.seed + sample
-        key = cache_key(model.spec, messages, s.max_tokens, s.temperature, s.seed, sample) \
-            if self.cache is not None else ""
+        if self.cache is None:
+            key = ""
+        else:
+            spec = f"{model.spec}|tools:{stable_hash(list(tools))}" if tools else model.spec
+            key = cache_key(spec, messages, s.max_tokens, s.temperature, s.seed, sample)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit, True
 
         async def call() -> Generation:
             limit: AbstractAsyncContextManager[object] = self._limiter or nullcontext()
             async with limit, asyncio.timeout(self.options.timeout_s):
+                if tools:
+                    return await model.generate_tools(  # type: ignore[attr-defined]
+                        messages, tools, max_tokens=s.max_tokens,
+                        temperature=s.temperature, seed=seed)
                 return await model.generate(
                     messages, max_tokens=s.max_tokens, temperature=s.temperature, seed=seed
                 )

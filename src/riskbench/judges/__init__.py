@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from riskbench.judges import (  # noqa: F401  (register)
+    agent,
     answer,
     cascade,
     prompt_injection,

@@ -5,6 +5,7 @@ from riskbench.models import (  # noqa: F401  (register)
     chat_completions,
     image_generation,
     local,
+    prompted_tools,
     scripted,
 )
 from riskbench.models.base import Model, ModelDefaults, providers

@@ -32,7 +32,14 @@ from riskbench.errors import (
 from riskbench.models.base import ModelDefaults, providers
 from riskbench.models.http import ConnectionPool, Response
 from riskbench.models.keys import api_key, scrub
-from riskbench.types import Generation, Message, message_images
+from riskbench.types import (
+    Generation,
+    Message,
+    ToolCall,
+    ToolCallMessage,
+    ToolResultMessage,
+    message_images,
+)
 
 _SPEC = re.compile(r"^(https?://[^/:]+(?::\d+)?(?:/[^:]*)?):(.+)$")
 
@@ -80,6 +87,14 @@ def rejected_key_message(base_url: str, status: int, key_variable: str) -> str:
 def _wire(message: Message) -> dict[str, object]:
     """A message as the protocol wants it: plain text content, or for a message with
     images the content-parts form (a text part, then one image_url part per image)."""
+    if isinstance(message, ToolCallMessage):
+        return {"role": "assistant", "content": message.content or None, "tool_calls": [
+            {"id": c.id, "type": "function",
+             "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls]}
+    if isinstance(message, ToolResultMessage):
+        return {"role": "tool", "tool_call_id": message.tool_call_id,
+                "content": message.content}
     images = message_images(message)
     if not images:
         return {"role": message.role, "content": message.content}
@@ -88,8 +103,17 @@ def _wire(message: Message) -> dict[str, object]:
     return {"role": message.role, "content": parts}
 
 
+def _arguments(value: object) -> str:
+    """A call's arguments as JSON text (the protocol sends a string; some servers an
+    object); kept as sent, so a malformed call reaches the agent loop as it was."""
+    if value is None:
+        return "{}"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 class ChatCompletionsModel:
     defaults = ModelDefaults(concurrency=64, timeout_s=120.0)
+    native_tools = True  # sends `tools`, reads `tool_calls` (generate_tools)
 
     def __init__(self, spec: str, base_url: str, model: str, api_key: str | None,
                  key_variable: str = "") -> None:
@@ -126,18 +150,29 @@ class ChatCompletionsModel:
                 self.base_url, response.status_code, self.key_variable))
 
     async def generate(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float, seed: int
+        self, messages: Sequence[Message], *, max_tokens: int, temperature: float, seed: int,
+        tools: Sequence[dict[str, object]] = (),
     ) -> Generation:
-        payload = {
+        payload: dict[str, object] = {
             "model": self.model,
             "messages": [_wire(m) for m in messages],
             "max_tokens": max_tokens,
             "temperature": temperature,
             "seed": seed,
         }
+        if tools:
+            payload["tools"] = list(tools)
         response = await send(self.base_url, self._request(
             "POST", "/chat/completions", json.dumps(payload).encode()), self.key_variable)
         return self._parse(response)
+
+    async def generate_tools(
+        self, messages: Sequence[Message], tools: Sequence[dict[str, object]], *,
+        max_tokens: int, temperature: float, seed: int,
+    ) -> Generation:
+        """One reply that may call the `tools` (chat-completions function tools)."""
+        return await self.generate(messages, max_tokens=max_tokens, temperature=temperature,
+                                   seed=seed, tools=tools)
 
     def _parse(self, response: Response) -> Generation:
         status = response.status_code
@@ -150,6 +185,10 @@ class ChatCompletionsModel:
             data = response.json()
             choice = data["choices"][0]
             text = choice["message"].get("content") or ""
+            calls = tuple(
+                ToolCall(str(c.get("id") or f"call_{i}"), str(c["function"]["name"]),
+                         _arguments(c["function"].get("arguments")))
+                for i, c in enumerate(choice["message"].get("tool_calls") or ()))
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise ModelError(f"malformed chat-completions response: {exc!r}") from exc
         finish = choice.get("finish_reason") or ""
@@ -161,6 +200,7 @@ class ChatCompletionsModel:
             prompt_tokens=int(usage.get("prompt_tokens") or 0),
             completion_tokens=int(usage.get("completion_tokens") or 0),
             finish_reason=finish,
+            tool_calls=calls,
         )
 
     async def aclose(self) -> None:

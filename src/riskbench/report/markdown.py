@@ -60,6 +60,48 @@ def _blocked_note(c: dict[str, Any]) -> str:
     return f"{c['counts'].get('blocked', 0)} blocked by the provider ({how})"
 
 
+def _agents(a: dict[str, Any]) -> list[str]:
+    """Utility, utility under attack and attack success; hijacked transcripts with every
+    tool call and result."""
+    k = a["k"]
+    passes = k > 1
+    lines = []
+    for group, title in a["titles"].items():
+        lines += [f"## Agent: {title.lower()}", "",
+                  f"| {group} | utility | utility under attack | attack success | "
+                  "malformed calls | n alone | n attacked |"
+                  + (f" utility pass^{k} | under attack pass^{k} | resisted pass^{k} |"
+                     if passes else ""),
+                  "|---|---|---|---|---|---|---|" + ("---|---|---|" if passes else "")]
+        for row in a["tables"][group]:
+            bad = row.get("malformed_calls")
+            lines.append(
+                f"| {_cell(row['key'])} | {_pct(row.get('utility'))} | "
+                f"{_pct(row.get('utility_under_attack'))} | {_pct(row.get('attack_success'))} | "
+                + (f"{bad['malformed']} of {bad['n']} |" if bad else "– |")
+                + f" {(row.get('utility') or {}).get('n', 0)} | "
+                f"{(row.get('attack_success') or {}).get('n', 0)} |"
+                + (" " + " | ".join(_pct(row.get(m)) for m in (
+                    "utility_pass_k", "utility_under_attack_pass_k", "resisted_pass_k"))
+                   + " |" if passes else ""))
+        lines.append("")
+    for h in a["hijacked"]:
+        lines += [f"### Hijacked: {_cell(h['item_id'])} ({_cell(h['attack'])}, sample "
+                  f"{h['sample']})", "", _cell(h["rationale"]), ""]
+        if "withheld" in h:
+            lines += [f"[transcript withheld in the public tier: {h['withheld']} messages]", ""]
+            continue
+        lines += ["| step | role | content | tool calls |", "|---|---|---|---|"]
+        for i, s in enumerate(h["steps"]):
+            calls = "<br>".join(f"{_cell(c['name'])}({_cell(c['arguments'], 300)})"
+                                for c in s.get("calls", ()))
+            role = s["role"] + (f" {_cell(s['tool'])}" if s.get("tool") else "") + \
+                (" (error)" if s.get("error") else "")
+            lines.append(f"| {i} | {role} | {_cell(s['text'], 600)} | {calls} |")
+        lines.append("")
+    return lines
+
+
 def render(c: dict[str, Any]) -> str:
     run, k, summary = c["run"], c["k"], c["summary"]
     config = run["config"]
@@ -142,6 +184,8 @@ def render(c: dict[str, Any]) -> str:
                   f"{100 * g['base_rate']:.1f}% | {_gap(g)} | {g['n']} |"
                   for g in c["language_gap"]]
         lines.append("")
+    if c.get("agents"):
+        lines += _agents(c["agents"])
     for kind, title in (("unsafe", "Unsafe responses to harmful requests"),
                         ("over_refusal", "Benign requests refused"),
                         ("blocked", "Blocked by the provider"),

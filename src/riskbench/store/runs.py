@@ -25,6 +25,7 @@ from riskbench.types import (
     RunConfig,
     TestCase,
     Verdict,
+    message_from_json,
 )
 
 
@@ -310,7 +311,7 @@ def _attempt_rows(engine: Engine, query: Any, where: Any, limit: int | None
             {"item_id": tc.item_id, "attack": tc.attack, "category": tc.category,
              "lang": tc.lang, "expected": tc.expected, "sample": a.sample,
              "status": a.status, "error": a.error,
-             "transcript": [Message(m["role"], m["content"]) for m in a.transcript],
+             "transcript": [message_from_json(m) for m in a.transcript],
              "output": a.output, "outcome": v.outcome if v else None,
              "safe": v.safe if v else None, "rationale": v.rationale if v else "",
              "judge_version": v.judge_version if v else "", "cursor": (position, a.sample)}
