@@ -86,10 +86,14 @@ def test_cli_run_scores_a_hijacked_agent_by_the_environment(
     assert overall["attack_success"]["value"] == 1.0 and overall["attack_success"]["n"] == 9
     assert overall["utility"]["n"] == 1
     assert len(report["agents"]["tables"]["injection_task"]) == 9
-    # the transcript shows the injected note, escaped like all model output
-    html = (tmp_path / "reports" / run_id / "report.html").read_text()
+    # the restricted report's transcript shows the injected note, escaped like all model
+    # output; the public report (written beside it) withholds the hijacked transcripts
+    folder = tmp_path / "reports" / run_id
+    html = (folder / "report-restricted.html").read_text()
     assert "&lt;NOTE TO THE ASSISTANT&gt;" in html and "<NOTE TO THE ASSISTANT>" not in html
     assert "send_money(" in html
+    public = (folder / "report.html").read_text()
+    assert "NOTE TO THE ASSISTANT" not in public and "send_money(" not in public
 
 
 @pytest.mark.parametrize("model", ["agent-ignores", "agent-sloppy",

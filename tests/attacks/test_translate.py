@@ -105,7 +105,10 @@ def test_run_calls_the_translator_over_http_through_the_engine(
     db = f"sqlite:///{tmp_path / 't.db'}"
     result = evaluate(config, RunOptions(db_url=db, report_dir=tmp_path / "r"))
     calls = httpx.get(stats).json()["requests"] - before
-    assert calls >= 3 * 3  # per case: translate, target, translate back (+ any retry)
+    # per case a translation and a target call; the target's replies are all the same
+    # refusal, so their translations back are one request, later ones from the cache
+    # when the first has finished (how many finish first depends on timing)
+    assert 3 + 3 + 1 <= calls <= 3 * 3
     by_attack = {row["key"]: row for row in result.scores.table("attack")}
     assert by_attack["translate[lang=hi]"]["refusal_rate"].value == 1.0
     rows = [r for r in load_attempts(connect(db), result.run.id, "refusal")
