@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -25,11 +25,9 @@ from riskbench.cli.options import (
     ray_options,
 )
 from riskbench.errors import ModelError
-from riskbench.metrics import Comparison
-from riskbench.metrics.gate import check_level, gate, parse_rule
-from riskbench.pipeline import campaigns
-from riskbench.pipeline.campaign_spec import load_spec, with_overrides
-from riskbench.report.format import percent_ci
+
+if TYPE_CHECKING:  # the stages load when a command runs, not at start-up
+    from riskbench.metrics import Comparison
 
 app = typer.Typer()
 
@@ -45,6 +43,8 @@ Baseline = Annotated[str | None, typer.Option("--baseline", help="A stored run: 
 
 
 def print_comparison(c: Comparison, reports: dict[str, Path]) -> None:
+    from riskbench.report.format import percent_ci
+
     table = Table(title=c.title)
     for name in ("rank", "model", "Secure@k", "risk", "safety rate", "over-refusal", "run"):
         table.add_column(name, justify="left" if name in ("model", "run") else "right",
@@ -73,6 +73,8 @@ def print_comparison(c: Comparison, reports: dict[str, Path]) -> None:
 def apply_gate(c: Comparison, fail_on: str | None, fail_if: list[str] | None,
                baseline_label: str | None) -> None:
     """Print the gate's failures and exit 1 if there are any; nothing if no gate given."""
+    from riskbench.metrics.gate import gate
+
     if not (fail_on or fail_if or baseline_label):
         return
     failures = gate(c, fail_on, fail_if or (), baseline_label)
@@ -85,6 +87,8 @@ def apply_gate(c: Comparison, fail_on: str | None, fail_if: list[str] | None,
 
 def _check_gate(fail_on: str | None, fail_if: list[str] | None) -> None:
     """Bad gate options are bad input: exit 2 before anything runs."""
+    from riskbench.metrics.gate import check_level, parse_rule
+
     if fail_on:
         check_level(fail_on)
     for rule in fail_if or ():
@@ -94,6 +98,8 @@ def _check_gate(fail_on: str | None, fail_if: list[str] | None) -> None:
 def compare_with_baseline(labelled: list[tuple[str, str]], baseline: str | None,
                           options: pipeline.RunOptions, title: str
                           ) -> tuple[Comparison, str | None]:
+    from riskbench.pipeline import campaigns
+
     if not baseline:
         return campaigns.compare_runs(labelled, options, title), None
     label = f"baseline {baseline}"
@@ -132,6 +138,8 @@ def campaign(
     from riskbench.cli.progress import progress_for
     from riskbench.cli.run import BASELINE_ATTACKS
     from riskbench.errors import UsageError
+    from riskbench.pipeline import campaigns
+    from riskbench.pipeline.campaign_spec import load_spec, with_overrides
 
     _check_gate(fail_on, fail_if)
     if spec is None and not resume:
@@ -188,6 +196,8 @@ def report_comparison(campaign_id: str | None, run_ids: tuple[str, ...], db: str
                       out_dir: Path | None, fail_on: str | None, fail_if: list[str] | None,
                       baseline: str | None) -> None:
     """`riskbench report --campaign ID` / `--runs A,B,...`: the comparison again."""
+    from riskbench.pipeline import campaigns
+
     _check_gate(fail_on, fail_if)
     options = pipeline.RunOptions(db_url=db)
     if campaign_id:

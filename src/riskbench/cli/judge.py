@@ -12,7 +12,6 @@ from rich.table import Table
 from riskbench import pipeline
 from riskbench.atomic import write_atomic
 from riskbench.cli.options import csv, err, out
-from riskbench.pipeline.judge import read_judge_input
 from riskbench.validation import writable_file
 
 app = typer.Typer()
@@ -27,6 +26,8 @@ def judge_cmd(
                                                     show_default=False)] = None,
 ) -> None:
     """Judge responses you already have (JSONL lines with prompt and response)."""
+    from riskbench.pipeline.judge import read_judge_input
+
     records = read_judge_input(input_path)
     writable_file("-o", output)  # before any judging, which may take long
     rows = pipeline.judge_records(records, csv(judge), judge_model)
@@ -58,6 +59,7 @@ def judge_eval(
     """How far a judge agrees with human labels: accuracy, Cohen's kappa, precision and
     recall of the unsafe class, confusion matrix, per group."""
     from riskbench.judges.calibration import agreement_by_group
+    from riskbench.pipeline.judge import read_judge_input
 
     records = read_judge_input(labelled, labelled=True)
     rows = pipeline.judge_records(records, [judge], judge_model)

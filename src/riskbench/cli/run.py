@@ -24,7 +24,6 @@ from riskbench.cli.options import (
 )
 from riskbench.cli.options import tier as tier_
 from riskbench.errors import RunFailed, UsageError
-from riskbench.report.format import percent_ci
 from riskbench.types import RunConfig
 from riskbench.validation import number, writable_folder
 
@@ -36,6 +35,8 @@ BASELINE_ATTACKS = ("direct", "prefix_injection", "refusal_suppression", "rolepl
 def _pct(score: Any) -> str:
     if not score:
         return "–"
+    from riskbench.report.format import percent_ci
+
     return percent_ci(score.value, score.low, score.high)
 
 
