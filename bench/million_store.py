@@ -14,7 +14,7 @@ Then it times, each in its own process (peak RSS from `os.wait4`):
 cached), `riskbench runs`, and `riskbench serve` answering real HTTP on 127.0.0.1: the
 run page (first and second request), its JSON, and transcript pages.
 
-    python bench/million_store.py [--db /tmp/million.db] [--reuse]
+    python bench/million_store.py [--db PATH] [--reuse]  (PATH: temp folder/million.db)
 """
 
 from __future__ import annotations
