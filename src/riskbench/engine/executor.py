@@ -55,14 +55,18 @@ class Executor:
     def __init__(
         self, model: Model, options: EngineOptions, sampling: Sampling,
         cache: ResponseCache | None = None, helpers: dict[str, Model] | None = None,
+        limiter: AbstractAsyncContextManager[object] | None = None,
     ) -> None:
-        """`helpers` are the attacker and judge models of adaptive attacks, by role."""
+        """`helpers` are the attacker and judge models of adaptive attacks, by role.
+        `limiter` is entered before each call's time-out starts; by default a
+        requests-per-minute bucket of this process (the Ray executor passes one shared by
+        every worker of the run)."""
         self.model = model
         self.helpers = helpers or {}
         self.options = options
         self.sampling = sampling
         self.cache = cache
-        self._limiter = (
+        self._limiter = limiter or (
             AsyncLimiter(options.requests_per_minute, 60.0)
             if options.requests_per_minute else None
         )

@@ -168,17 +168,11 @@ def shard_executor(model: Model, options: EngineOptions, sampling: Sampling,
                    cache: ResponseCache | None, helpers: dict[str, Model],
                    limit: GlobalLimit) -> Executor:
     """The local Executor of one shard (`options.concurrency` is the shard's share),
-    limited by the run's GlobalLimit instead of a limiter of its own. It enters
-    `_limiter` before the time-out of each call; that attribute is checked so that a
-    change of the Executor fails here, not silently."""
-    executor = Executor(model, EngineOptions(
+    limited by the run's GlobalLimit instead of a limiter of its own."""
+    return Executor(model, EngineOptions(
         concurrency=options.concurrency, requests_per_minute=None, timeout_s=options.timeout_s,
         retries=options.retries, backoff_base_s=options.backoff_base_s,
-        backoff_max_s=options.backoff_max_s), sampling, cache, helpers)
-    if not hasattr(executor, "_limiter"):
-        raise RuntimeError("engine.Executor no longer has _limiter; update shard_executor")
-    executor._limiter = limit  # type: ignore[assignment]
-    return executor
+        backoff_max_s=options.backoff_max_s), sampling, cache, helpers, limiter=limit)
 
 
 class ModelServer:
