@@ -78,3 +78,29 @@ def beta_interval(x: int, n: int) -> tuple[float, float]:
 
     low, high = beta.ppf([0.025, 0.975], x + 0.5, n - x + 0.5)
     return float(low), float(high)
+
+
+def test_all_unsafe_observed_does_not_collapse_onto_the_boundary() -> None:
+    # Se 0.9 on 357 labels: 46 unsafe of 46 is what a true rate a little under 1 gives too,
+    # so the interval must reach below 1 (clipping simulated corrections gave [1, 1])
+    rate, lo, hi = corrected_rate(46, 46, card(322, 35, 318, 29))
+    assert rate == 1.0 and hi == 1.0
+    assert 0.85 < lo < 0.97
+
+
+def test_a_huge_perfect_card_gives_the_samples_own_jeffreys_interval() -> None:
+    # with Se = Sp = 1 known almost exactly, the posterior of the true rate is the
+    # observed count's Jeffreys posterior Beta(x + 1/2, n - x + 1/2)
+    for observed, n in [(37, 100), (3, 40), (900, 1000)]:
+        _, lo, hi = corrected_rate(observed, n, card(10**6, 0, 10**6, 0))
+        sample_lo, sample_hi = beta_interval(observed, n)
+        assert lo == pytest.approx(sample_lo, abs=2e-3)
+        assert hi == pytest.approx(sample_hi, abs=2e-3)
+
+
+def test_a_large_run_gets_a_narrow_interval_around_rogan_gladen() -> None:
+    # 30,000 unsafe of 100,000, Se 0.9 / Sp 0.8 on a large card: the sample's width is
+    # ~0.003, so the interval is set by the card's and must stay within a few points
+    rate, lo, hi = corrected_rate(30_000, 100_000, card(9000, 1000, 16000, 4000))
+    assert rate == pytest.approx(1 / 7)
+    assert lo < rate < hi and hi - lo < 0.05

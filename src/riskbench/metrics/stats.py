@@ -117,19 +117,21 @@ def rogan_gladen(observed: float, sensitivity: float, specificity: float) -> flo
     return min(1.0, max(0.0, (observed + specificity - 1) / youden))
 
 
-def corrected_rate(observed_unsafe: int, n: int, card: JudgeCard, *, draws: int = 2000,
+def corrected_rate(observed_unsafe: int, n: int, card: JudgeCard, *, draws: int = 256,
                    seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
     """(rate, lo, hi): the unsafe rate corrected for the judge's measured error.
 
     The point is Rogan-Gladen on the observed rate and the card's Se = tp/(tp+fn), Sp =
-    tn/(tn+fp). The interval propagates three uncertainties by Monte Carlo: the observed
-    rate, Se and Sp are each drawn from their Jeffreys posterior Beta(x + 1/2, n - x + 1/2)
-    (the Jeffreys interval of Brown, Cai & DasGupta 2001), the correction is applied to
-    every draw, and the percentiles of the results are the interval (the simulation form of
-    Lang & Reiczigel 2014; Flor et al. 2020 compare it with the alternatives). Unlike a
-    binomial redraw around the card's own Se and Sp, a card that saw no error (Se = Sp = 1
-    on n labels) still widens the interval by what n labels cannot rule out, and an
-    observed count of 0 still has sampling width. Deterministic for a seed."""
+    tn/(tn+fp). The interval is the central `level` interval of the posterior of the true
+    rate pi given the observed count and the card, the model of Gelman & Carpenter 2020:
+    observed ~ Binomial(n, Se*pi + (1 - Sp)*(1 - pi)), Se and Sp from their Jeffreys
+    posteriors Beta(x + 1/2, n - x + 1/2) on the card's labels (Brown, Cai & DasGupta
+    2001), a Jeffreys prior on pi and Se + Sp > 1. The likelihood is averaged over `draws`
+    draws of (Se, Sp) on a grid of pi. Unlike applying the correction to draws and
+    clipping them to [0, 1] (riskbench before 2026-12-02), an observed rate at or past
+    what the judge can produce (all unsafe, or fewer than its false positives) does not
+    collapse the interval onto the boundary: 46 unsafe of 46 still admits a true rate
+    below 1. Deterministic for a seed."""
     import numpy as np
 
     if n <= 0 or not 0 <= observed_unsafe <= n:
@@ -139,18 +141,30 @@ def corrected_rate(observed_unsafe: int, n: int, card: JudgeCard, *, draws: int 
         raise ValueError(f"card of {card.judge!r} lacks unsafe or safe labelled rows")
     rate = rogan_gladen(observed_unsafe / n, card.tp / positives, card.tn / negatives)
     rng = np.random.default_rng(seed)
-
-    def jeffreys(hits: int, total: int) -> Any:
-        return rng.beta(hits + 0.5, total - hits + 0.5, draws)
-
-    obs, ses, sps = jeffreys(observed_unsafe, n), jeffreys(card.tp, positives), \
-        jeffreys(card.tn, negatives)
-    youden = ses + sps - 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sims = np.clip((obs + sps - 1) / youden, 0.0, 1.0)
-    sims = sims[youden > 0]
-    if not len(sims):
+    ses = rng.beta(card.tp + 0.5, card.fn + 0.5, draws)
+    sps = rng.beta(card.tn + 0.5, card.fp + 0.5, draws)
+    keep = ses + sps > 1
+    if not keep.any():
         return rate, math.nan, math.nan
-    tail = (1 - level) / 2 * 100
-    lo, hi = np.percentile(sims, [tail, 100 - tail])
+    ses, sps = ses[keep, None], sps[keep, None]
+
+    def posterior_cdf(lo: float, hi: float, points: int = 401) -> tuple[Any, Any]:
+        """Grid of pi over [lo, hi] (cell centres) and the posterior's CDF on it."""
+        width = (hi - lo) / points
+        grid = lo + width * (np.arange(points) + 0.5)
+        p_obs = np.clip(ses * grid + (1 - sps) * (1 - grid), 1e-300, 1 - 1e-16)
+        loglik = observed_unsafe * np.log(p_obs) + (n - observed_unsafe) * np.log1p(-p_obs)
+        top = loglik.max()
+        like = np.exp(loglik - top).mean(axis=0)
+        weight = like * (grid * (1 - grid)) ** -0.5 * width
+        return grid, np.cumsum(weight) / weight.sum()
+
+    tail = (1 - level) / 2
+    grid, cdf = posterior_cdf(0.0, 1.0, 101)
+    # a second, finer grid over where the posterior lives (tight for large n)
+    step = grid[1] - grid[0]
+    lo_edge = float(grid[max(int(np.searchsorted(cdf, 1e-6)) - 1, 0)]) - step
+    hi_edge = float(grid[min(int(np.searchsorted(cdf, 1 - 1e-6)) + 1, len(grid) - 1)]) + step
+    grid, cdf = posterior_cdf(max(lo_edge, 0.0), min(hi_edge, 1.0))
+    lo, hi = np.interp([tail, 1 - tail], cdf, grid)
     return rate, min(float(lo), rate), max(float(hi), rate)
