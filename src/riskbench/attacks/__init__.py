@@ -8,6 +8,7 @@ Names the user can give (comma-separated):
   `group:strongreject`     a named group (attacks/data/groups.yaml)
   `family:adaptive`        every adaptive attack (needs --attacker and --attack-judge)
   `translate[lang=sw]`     the translation attack (needs --attacker, its translator)
+  `pair_injection`         searches over an agent task's injected text (needs --attacker)
   `all`                    every static attack that fits the suite's modality
   `family:vision`          attacks that put the request in images (vision-language models)
 
@@ -262,7 +263,8 @@ def build_test_cases(
             if plan.adaptive is not None:
                 params["adaptive"] = dict(plan.adaptive_params)
             if "agent" in item.meta:  # the attack's text goes in the environment
-                sent, agent_params = agent.agent_case(item, plan.apply, rng, plan.name)
+                sent, agent_params = agent.agent_case(item, plan.apply, rng, plan.name,
+                                                       plan.adaptive is not None)
                 params |= agent_params
                 cases.append(TestCase(
                     id=TestCase.make_id(item, plan.name, params), item=item,
