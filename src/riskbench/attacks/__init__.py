@@ -193,6 +193,9 @@ def fits(plan: AttackPlan, modality: str) -> bool:
 
 def _unfit(plan: AttackPlan, modality: str) -> UsageError:
     usable = ", ".join(name for name, atk in attacks if modality in atk.modalities)
+    searches = [name for name, a in adaptive_attacks
+                if modality in getattr(a, "modalities", ("text",))]
+    usable += f"; adaptive: {', '.join(searches)}" if searches else ""
     what = ", ".join(MODALITIES[m] for m in plan_modalities(plan))
     return UsageError(f"attack {plan.name!r} does not apply to {MODALITIES[modality]}, this "
                       f"suite's input (it is written for {what}); attacks that do: {usable}")

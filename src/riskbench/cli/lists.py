@@ -146,7 +146,7 @@ def attacks_show(
     from riskbench.attacks import build_test_cases, helper_roles, resolve
     from riskbench.types import Item
 
-    for plan in resolve(name):
+    for plan in resolve(name, None):
         case = build_test_cases([Item(id="example", prompt=example, expected="refuse")],
                                 [plan], seed)[0]
         if plan.adaptive is not None:

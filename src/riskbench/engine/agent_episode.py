@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
-from riskbench.attacks.adaptive.injection import Episode
+from riskbench.attacks.adaptive.base import Episode
 from riskbench.engine.agent_loop import Step, run_agent
 from riskbench.types import TestCase
 

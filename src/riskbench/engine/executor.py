@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from aiolimiter import AsyncLimiter
 
 from riskbench.attacks.adaptive import adaptive_attacks
-from riskbench.attacks.adaptive.injection import Episode
+from riskbench.attacks.adaptive.base import AdaptiveResult, Episode, InjectionResult
 from riskbench.engine.cache import ResponseCache, cache_key
 from riskbench.engine.retry import with_retries
 from riskbench.errors import BlockedError, ModelError
@@ -141,6 +141,8 @@ class Executor:
         async def search() -> Attempt:
             result = await attack.run(case.item, target, self._ask(sample),
                                       **dict(case.params.get("adaptive", {})))
+            if not isinstance(result, AdaptiveResult):
+                raise TypeError(f"{case.attack} is an agent attack; this case has no agent")
             return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
                            output=result.output, transcript=result.transcript,
                            latency_s=time.perf_counter() - started)
@@ -194,6 +196,8 @@ class Executor:
                 attack = adaptive_attacks.get(case.attack.split("[")[0])
                 found = await attack.run(case.item, play, self._ask(sample),
                                          **dict(case.params["adaptive"]))
+                if not isinstance(found, InjectionResult):
+                    raise TypeError(f"{case.attack} is not an attack on agents")
                 transcript, done = found.transcript, found.final
                 tokens = (found.prompt_tokens, found.completion_tokens)
             else:

@@ -16,7 +16,7 @@ round (PAIR) or branch (TAP) is dropped: a garbled reply is never sent as an inj
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -24,7 +24,14 @@ from typing import Any
 
 import yaml
 
-from riskbench.attacks.adaptive.base import Ask, adaptive_attacks, note
+from riskbench.attacks.adaptive.base import (
+    Ask,
+    Episode,
+    InjectionResult,
+    Play,
+    adaptive_attacks,
+    note,
+)
 from riskbench.errors import ModelError
 from riskbench.types import InjectionMessage, Item, Message, ToolCallMessage
 
@@ -37,39 +44,6 @@ AGENTDOJO = "Debenedetti et al. 2024, 'AgentDojo' (injection vectors, security c
 def settings() -> dict[str, Any]:
     text = files("riskbench.attacks").joinpath("data/injection_search.yaml").read_text("utf-8")
     return dict(yaml.safe_load(text))
-
-
-@dataclass(frozen=True, slots=True)
-class Episode:
-    """One agent episode as the engine played it with `injections` in the environment;
-    `injected` and `utility` are the tasks' own checks on its state and call trace."""
-
-    injections: tuple[tuple[str, str], ...]
-    transcript: tuple[Message, ...]
-    output: str
-    injected: bool | None
-    utility: bool | None
-    model_calls: int
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-Play = Callable[[Mapping[str, str]], Awaitable[Episode]]
-
-
-@dataclass(frozen=True, slots=True)
-class InjectionResult:
-    """The whole search; `final` (the first success, else the last episode tried) is what
-    the attempt is scored on, and its messages are the last part of `transcript`."""
-
-    transcript: tuple[Message, ...]
-    final: Episode
-    episodes: int
-    target_calls: int
-    attacker_calls: int
-    unparsed: int
-    prompt_tokens: int = 0  # of the target, over all episodes
-    completion_tokens: int = 0
 
 
 def parse_injection(text: str) -> str | None:
