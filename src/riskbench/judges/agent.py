@@ -7,7 +7,8 @@ some tools put on what they create, which the comparison masks); then the user t
 check (utility) and the injection task's check (the injected goal happened) run on the
 state before and after and on the call trace. A replayed result that differs from the
 recorded one makes the verdict undetermined, never safe. The verdict depends on the
-stored case and transcript alone: re-scoring needs no model.
+stored case and transcript alone: re-scoring needs no model. After an adaptive injection
+search the episode replayed is the final one, with the text it ran with (`final_episode`).
 """
 
 from __future__ import annotations
