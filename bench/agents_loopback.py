@@ -3,6 +3,11 @@ suite against the tests' loopback chat-completions server, whose scripted agents
 with real `tool_calls` (tests/helpers/agent_server.py).
 
     PYTHONPATH=src python bench/agents_loopback.py [agent-follows|agent-ignores|...] [LIMIT]
+        [ATTACKS] [ATTACKER]
+
+ATTACKS defaults to important_instructions; ATTACKER names one of the server's scripted
+attacker models (tests/helpers/injector_server.py, e.g. injector-second) for the
+adaptive pair_injection / tap_injection.
 
 Prints the command it ran, its output, and the agent tables of the Markdown report
 (docs/agents.md shows one such run).
@@ -26,10 +31,14 @@ from helpers.chat_server import ServerThread, make_app  # noqa: E402
 def main() -> None:
     agent = sys.argv[1] if len(sys.argv) > 1 else "agent-follows"
     limit = sys.argv[2] if len(sys.argv) > 2 else "10"
+    attacks = sys.argv[3] if len(sys.argv) > 3 else "important_instructions"
+    attacker = sys.argv[4] if len(sys.argv) > 4 else ""
     with ServerThread(make_app()) as server, tempfile.TemporaryDirectory() as work:
         command = [sys.executable, "-m", "riskbench.cli", "run", "--model",
                    f"openai-compatible:{server.url}:{agent}", "--suite", "agentdojo:banking",
-                   "--attacks", "important_instructions", "--limit", limit]
+                   "--attacks", attacks, "--limit", limit]
+        if attacker:
+            command += ["--attacker", f"openai-compatible:{server.url}:{attacker}"]
         env = dict(os.environ, RISKBENCH_CACHE=str(Path(work) / "cache.sqlite"),
                    PYTHONPATH=str(ROOT / "src"), COLUMNS="100")
         print("$ riskbench " + " ".join(command[3:]).replace(server.url, "http://127.0.0.1:PORT/v1"))

@@ -73,7 +73,19 @@ class ToolResultMessage(Message):
     error: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class InjectionMessage(Message):
+    """A transcript note (role `attacker`, never sent) of the text an adaptive injection
+    search placed in the environment's injection vectors for one episode; the agent
+    judges replay the episode that follows the last such note with these injections."""
+
+    injections: tuple[tuple[str, str], ...] = ()
+
+
 def message_from_json(data: Mapping[str, Any]) -> Message:
+    if "injections" in data:
+        return InjectionMessage(data["role"], data["content"],
+                                tuple((str(v), str(t)) for v, t in data["injections"]))
     if data.get("tool_calls"):
         return ToolCallMessage(data["role"], data["content"],
                                tuple(ToolCall(**c) for c in data["tool_calls"]))

@@ -16,26 +16,19 @@ from typing import Any
 import pytest
 
 from conftest import cli_env
+from helpers.agent_server import environment_says
 from helpers.chat_server import ServerThread
 from riskbench.pipeline import RunOptions, evaluate
-from riskbench.suites.agentdojo import AgentEnvironment, task_suite
+from riskbench.suites.agentdojo import task_suite
 from riskbench.types import RunConfig
 
 LIMIT = 10  # banking's user task 0 alone and under each of its 9 injection tasks
 
 
 def _expected(params: dict[str, Any], follows: bool) -> tuple[bool, bool | None]:
-    """What the environment says about the scripted agent's calls: the user task's ground
-    truth, then (when it follows the injection and the injection reached a tool result)
-    the injection task's, run here against a fresh environment."""
-    task, injections = params["agent"]["task"], params["agent"]["injections"]
-    env = AgentEnvironment(task, injections)
-    for call in env.user_task.ground_truth(env.before.model_copy(deep=True)):
-        env.call(call.function, call.args)
-    if follows and env.injection_task is not None:
-        for call in env.injection_task.ground_truth(env.before.model_copy(deep=True)):
-            env.call(call.function, call.args)
-    return env.checks(env.user_task.GROUND_TRUTH_OUTPUT)
+    """What the environment says about the scripted agent's calls (when it follows the
+    injection and the injection reached a tool result, the injection task's too)."""
+    return environment_says(params["agent"]["task"], params["agent"]["injections"], follows)
 
 
 def _stored(db: Path, run_id: str) -> list[tuple[dict, dict[str, str], list[dict]]]:

@@ -46,7 +46,8 @@ def test_catalogue_size_families_and_groups() -> None:
     fams = families()
     for family in ("prompt_injection", "policy_bypass", "encoding", "code", "multi_turn"):
         assert len(fams[family]) >= 5, family
-    assert set(fams["adaptive"]) == {"pair", "tap", "crescendo"}
+    assert set(fams["adaptive"]) == {"pair", "tap", "crescendo", "pair_injection",
+                                     "tap_injection"}
     strongreject = resolve("group:strongreject")
     assert len(strongreject) == 31 and strongreject[-1].name == "pair"
     assert len(resolve("group:strongreject-offline")) == 30

@@ -22,6 +22,8 @@ The requested model name picks the behaviour, so one server serves every test:
                                400 content_policy_violation, empty returns no image
   agent-* / agent-text-*       scripted tool-using agents (tests/helpers/agent_server.py):
                                real `tool_calls`, or calls written in the prompted format
+  injector-*                   scripted attacker models writing injected text
+                               (tests/helpers/injector_server.py)
   vision                       accepts image content parts (base64 data URLs only) and
                                answers 'images: N; text: ...' for the last user message;
                                HTTP 400 for a malformed part, like a real server
@@ -155,6 +157,11 @@ def make_app() -> FastAPI:
         app.state.requests += 1
         body = await request.json()
         model: str = body["model"]
+        if model.startswith("injector-"):
+            from helpers.injector_server import delay_s, text
+
+            await asyncio.sleep(delay_s(model))
+            return reply(text(model, body["messages"]))
         if model.startswith("agent-"):
             from helpers.agent_server import reply_body
 

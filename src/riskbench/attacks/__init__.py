@@ -8,6 +8,7 @@ Names the user can give (comma-separated):
   `group:strongreject`     a named group (attacks/data/groups.yaml)
   `family:adaptive`        every adaptive attack (needs --attacker and --attack-judge)
   `translate[lang=sw]`     the translation attack (needs --attacker, its translator)
+  `pair_injection`         searches over an agent task's injected text (needs --attacker)
   `all`                    every static attack that fits the suite's modality
   `family:vision`          attacks that put the request in images (vision-language models)
 
@@ -192,6 +193,9 @@ def fits(plan: AttackPlan, modality: str) -> bool:
 
 def _unfit(plan: AttackPlan, modality: str) -> UsageError:
     usable = ", ".join(name for name, atk in attacks if modality in atk.modalities)
+    searches = [name for name, a in adaptive_attacks
+                if modality in getattr(a, "modalities", ("text",))]
+    usable += f"; adaptive: {', '.join(searches)}" if searches else ""
     what = ", ".join(MODALITIES[m] for m in plan_modalities(plan))
     return UsageError(f"attack {plan.name!r} does not apply to {MODALITIES[modality]}, this "
                       f"suite's input (it is written for {what}); attacks that do: {usable}")
@@ -262,7 +266,8 @@ def build_test_cases(
             if plan.adaptive is not None:
                 params["adaptive"] = dict(plan.adaptive_params)
             if "agent" in item.meta:  # the attack's text goes in the environment
-                sent, agent_params = agent.agent_case(item, plan.apply, rng, plan.name)
+                sent, agent_params = agent.agent_case(item, plan.apply, rng, plan.name,
+                                                       plan.adaptive is not None)
                 params |= agent_params
                 cases.append(TestCase(
                     id=TestCase.make_id(item, plan.name, params), item=item,

@@ -4,8 +4,9 @@ An agent suite's item (`meta["agent"]`) is a user task and, optionally, an injec
 task whose `goal` an attacker wants done. A static attack that fits the `agent` modality
 is applied to the goal as if it were a request; the user text it produces becomes the
 payload of every injection vector the user task reads, and the conversation sent is the
-user's own request. Multi-turn and adaptive attacks do not fit (an adaptive search over
-the payload, judged by the environment, is not built yet).
+user's own request. Multi-turn attacks do not fit; the chat searches (pair, tap) neither:
+their agent forms (pair_injection, tap_injection, attacks/adaptive/injection.py) search
+over the payload at run time, judged by the environment, so their cases carry none.
 """
 
 from __future__ import annotations
@@ -44,12 +45,14 @@ def important_instructions(item: Item, rng: random.Random) -> Conversation:
 
 
 def agent_case(item: Item, apply: Callable[[Item, random.Random], Conversation],
-               rng: random.Random, name: str) -> tuple[Conversation, dict[str, Any]]:
+               rng: random.Random, name: str, searched: bool = False
+               ) -> tuple[Conversation, dict[str, Any]]:
     """The conversation and the `agent` parameters of an agent item under an attack:
-    the payload the attack makes of the injection goal, in each vector the task reads."""
+    the payload the attack makes of the injection goal, in each vector the task reads
+    (none for a `searched` case: an adaptive attack finds its payloads as it runs)."""
     task = dict(item.meta["agent"])
     injections: dict[str, str] = {}
-    if task.get("injection_task"):
+    if task.get("injection_task") and not searched:
         payload = apply(replace(item, prompt=str(task["goal"])), rng)
         if payload.followups:
             from riskbench.errors import UsageError

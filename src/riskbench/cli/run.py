@@ -151,9 +151,10 @@ def run(
     judge_model: Annotated[str | None, typer.Option(help="Model for rubric judges "
                            "(strongreject, harmbench, jailbreakbench, airbench, cascade).",
                            show_default=False)] = None,
-    attacker: Annotated[str | None, typer.Option(help="Attacker model of adaptive attacks "
-                        "(pair, tap, crescendo); the translator of translate[lang=...].",
-                        show_default=False)] = None,
+    attacker: Annotated[str | None, typer.Option(
+        "--attacker", "--attacker-model", help="Attacker model of adaptive attacks (pair, "
+        "tap, crescendo; pair_injection, tap_injection on agent suites); the translator of "
+        "translate[lang=...].", show_default=False)] = None,
     attack_judge: Annotated[str | None, typer.Option(help="Judge model scoring adaptive "
                             "attacks' tries.", show_default=False)] = None,
     executor: ExecutorOpt = None,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, replace
 
 from aiolimiter import AsyncLimiter
 
 from riskbench.attacks.adaptive import adaptive_attacks
+from riskbench.attacks.adaptive.base import AdaptiveResult, Episode, InjectionResult
 from riskbench.engine.cache import ResponseCache, cache_key
 from riskbench.engine.retry import with_retries
 from riskbench.errors import BlockedError, ModelError
@@ -84,10 +85,10 @@ class Executor:
 
     async def attempt(self, run_id: str, case: TestCase, sample: int) -> Attempt:
         """Play the conversation (opening messages, then each scripted follow-up)."""
-        if "adaptive" in case.params:  # helper models in the loop (any family)
-            return await self._adaptive(run_id, case, sample)
         if "agent" in case.params:  # tools in the loop (engine/agent_loop.py)
             return await self._agent(run_id, case, sample)
+        if "adaptive" in case.params:  # helper models in the loop (any family)
+            return await self._adaptive(run_id, case, sample)
         started = time.perf_counter()
         transcript = list(case.conversation.messages)
         turns = [None, *case.conversation.followups]
@@ -137,6 +138,20 @@ class Executor:
         async def target(messages: Sequence[Message]) -> str:
             return (await self._generate(list(messages), sample))[0].text
 
+        async def search() -> Attempt:
+            result = await attack.run(case.item, target, self._ask(sample),
+                                      **dict(case.params.get("adaptive", {})))
+            if not isinstance(result, AdaptiveResult):
+                raise TypeError(f"{case.attack} is an agent attack; this case has no agent")
+            return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
+                           output=result.output, transcript=result.transcript,
+                           latency_s=time.perf_counter() - started)
+
+        return await self._guarded(run_id, case, sample, started, search())
+
+    def _ask(self, sample: int) -> Callable[[str, Sequence[Message]], Awaitable[str]]:
+        """A helper model's reply by role (attacker, judge, translator)."""
+
         async def ask(role: str, messages: Sequence[Message]) -> str:
             temperature, max_tokens = HELPER_SAMPLING[role]
             sampling = Sampling(max_tokens, temperature, self.sampling.seed)
@@ -144,14 +159,7 @@ class Executor:
             generation, _ = await self._generate(list(messages), sample, model, sampling)
             return generation.text
 
-        async def search() -> Attempt:
-            result = await attack.run(case.item, target, ask,
-                                      **dict(case.params.get("adaptive", {})))
-            return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
-                           output=result.output, transcript=result.transcript,
-                           latency_s=time.perf_counter() - started)
-
-        return await self._guarded(run_id, case, sample, started, search())
+        return ask
 
     async def _guarded(self, run_id: str, case: TestCase, sample: int, started: float,
                        work: Awaitable[Attempt]) -> Attempt:
@@ -166,29 +174,39 @@ class Executor:
             return self._failed(run_id, case, sample, status, scrub(str(exc)), started)
 
     async def _agent(self, run_id: str, case: TestCase, sample: int) -> Attempt:
-        """Run the agent loop against the case's environment; each model call goes
-        through the same cache, retries, time-outs and rate limit."""
-        from riskbench.engine.agent_loop import run_agent
-        from riskbench.suites.agentdojo import AgentEnvironment, tool_schemas
+        """Run the agent loop against the case's environment, or, under an adaptive
+        injection attack, the attack's search over episodes (engine/agent_episode.py);
+        each model call goes through the same cache, retries, time-outs and rate limit."""
+        from riskbench.engine.agent_episode import play_episode
 
         started = time.perf_counter()
         agent = case.params["agent"]
-        # parsing an environment's YAML takes up to a second: off the event loop
-        environment = await asyncio.to_thread(AgentEnvironment, agent["task"],
-                                              agent["injections"])
+        native = bool(getattr(self.model, "native_tools", False))
+        searched = "adaptive" in case.params and bool(agent["task"].get("injection_task"))
 
         async def step(messages: Sequence[Message], tools: Sequence[dict] | None
                        ) -> Generation:
             return (await self._generate(list(messages), sample, tools=tools))[0]
 
+        async def play(injections: Mapping[str, str]) -> Episode:
+            return await play_episode(case, injections, step, native=native, check=searched)
+
         async def loop() -> Attempt:
-            done = await run_agent(case.conversation.messages,
-                                   tool_schemas(agent["task"]["suite"]), environment, step,
-                                   native=bool(getattr(self.model, "native_tools", False)))
+            if searched:
+                attack = adaptive_attacks.get(case.attack.split("[")[0])
+                found = await attack.run(case.item, play, self._ask(sample),
+                                         **dict(case.params["adaptive"]))
+                if not isinstance(found, InjectionResult):
+                    raise TypeError(f"{case.attack} is not an attack on agents")
+                transcript, done = found.transcript, found.final
+                tokens = (found.prompt_tokens, found.completion_tokens)
+            else:
+                done = await play(agent["injections"])
+                transcript, tokens = done.transcript, (done.prompt_tokens,
+                                                       done.completion_tokens)
             return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
-                           output=done.output, transcript=done.transcript,
-                           prompt_tokens=done.prompt_tokens,
-                           completion_tokens=done.completion_tokens,
+                           output=done.output, transcript=transcript,
+                           prompt_tokens=tokens[0], completion_tokens=tokens[1],
                            latency_s=time.perf_counter() - started)
 
         return await self._guarded(run_id, case, sample, started, loop())

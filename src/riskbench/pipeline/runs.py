@@ -70,10 +70,10 @@ def plan(config: RunConfig) -> Plan:
     if adaptive and not (config.attacker and config.attack_judge):
         raise UsageError(f"adaptive attack {adaptive[0]} needs --attacker MODEL and "
                          "--attack-judge MODEL (any model spec)")
-    translated = [p.name for p in chosen if attacks.helper_roles(p) == ("attacker",)]
-    if translated and not config.attacker:
-        raise UsageError(f"attack {translated[0]} needs --attacker MODEL, its translator "
-                         "(any model spec); the multilingual suite needs none")
+    alone = [p for p in chosen if attacks.helper_roles(p) == ("attacker",)]
+    if alone and not config.attacker:  # the translator, or the writer of injected text
+        raise UsageError(f"attack {alone[0].name} needs --attacker MODEL, "
+                         f"{getattr(alone[0].adaptive, 'attacker_is', 'its attacker')}")
     config = replace(config, attacks=tuple(a.name for a in chosen),
                      judges=config.judges or suite_judges(suite, config.judge_model))
     get_judges(config.judges, validation_context(config))

@@ -17,6 +17,7 @@ installed files, letting the modules riskbench uses load without the SDKs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import inspect
 import json
@@ -32,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from riskbench.atomic import write_atomic
 from riskbench.errors import UsageError
 from riskbench.suites.base import Suite, suites
 from riskbench.types import Item, ToolCall, stable_hash
@@ -258,16 +260,49 @@ def items(suite: str) -> tuple[Item, ...]:
     return tuple(out)
 
 
+def _description(name: str, package: str) -> str:
+    return (f"AgentDojo {BENCHMARK} {name} (agentdojo {package}): user tasks alone and "
+            "under each injection task, scored by the environment")
+
+
+def counts_file() -> Path:
+    """Where `riskbench suites` keeps the item counts of these suites, by version."""
+    from riskbench.suites.public.common import cache_dir
+
+    return cache_dir() / "agentdojo-counts.json"
+
+
+def listing(name: str) -> tuple[int, str]:
+    """(items, description) for `riskbench suites` without building the suite: building
+    one runs every task's ground truth (seconds), so the count is kept on disk, keyed by
+    the agentdojo version, the benchmark version and this module's code (what decides
+    which tasks are shipped); any other key builds the suite once and stores it."""
+    if importlib.util.find_spec("agentdojo") is None:
+        raise UsageError(f"the agentdojo suites need the agentdojo package; {INSTALL}")
+    package = version("agentdojo")
+    key = f"{package}/{BENCHMARK}/{name}/{_file_hash(__file__)}"
+    path = counts_file()
+    try:
+        known = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    if not isinstance(known.get(key), int):
+        known[key] = len(items(name))
+        with contextlib.suppress(OSError):  # a read-only cache: count again next time
+            write_atomic(path, json.dumps(known, indent=1, sort_keys=True))
+    return int(known[key]), _description(name, package)
+
+
 def _loader(name: str) -> Any:
     def load() -> Suite:
         return Suite(
-            name=f"agentdojo:{name}",
-            description=f"AgentDojo {BENCHMARK} {name} (agentdojo {agentdojo_version()}): "
-                        "user tasks alone and under each injection task, scored by the "
-                        "environment",
+            name=f"agentdojo:{name}", description=_description(name, agentdojo_version()),
             items=items(name), judges=("agent_security", "agent_utility"), modality="agent",
         )
     load.__doc__ = f"AgentDojo's {name} suite: tool-using agent under indirect injection."
+    load.listing = lambda: listing(name)  # type: ignore[attr-defined]
     return load
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,6 +29,39 @@ class AdaptiveResult:
     best_score: int
 
 
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One agent episode as the engine played it with `injections` in the environment;
+    `injected` and `utility` are the tasks' own checks on its state and call trace."""
+
+    injections: tuple[tuple[str, str], ...]
+    transcript: tuple[Message, ...]
+    output: str
+    injected: bool | None
+    utility: bool | None
+    model_calls: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+Play = Callable[[Mapping[str, str]], Awaitable[Episode]]
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionResult:
+    """The whole search; `final` (the first success, else the last episode tried) is what
+    the attempt is scored on, and its messages are the last part of `transcript`."""
+
+    transcript: tuple[Message, ...]
+    final: Episode
+    episodes: int
+    target_calls: int
+    attacker_calls: int
+    unparsed: int
+    prompt_tokens: int = 0  # of the target, over all episodes
+    completion_tokens: int = 0
+
+
 class AdaptiveAttack(Protocol):
     name: str
     family: str
@@ -37,8 +70,9 @@ class AdaptiveAttack(Protocol):
     params: dict[str, Any]
 
     @property
-    def run(self) -> Callable[..., Awaitable[AdaptiveResult]]:
-        """async run(item, target, ask, *, <params>) -> AdaptiveResult"""
+    def run(self) -> Callable[..., Awaitable[AdaptiveResult | InjectionResult]]:
+        """async run(item, target, ask, *, <params>) -> AdaptiveResult; on an agent
+        suite (modalities ("agent",)): async run(item, play, ask, ...) -> InjectionResult"""
         ...
 
 

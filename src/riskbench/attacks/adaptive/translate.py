@@ -37,6 +37,7 @@ class Translate:
     name = "translate"
     family = "translation"
     helpers = ("attacker",)
+    attacker_is = "its translator (any model spec); the multilingual suite needs none"
     source = ("Yong et al. 2023, 'Low-Resource Languages Jailbreak GPT-4'; Deng et al. 2023, "
               "'Multilingual Jailbreak Challenges in Large Language Models'")
     description = ("The translator model (--attacker) translates the request into `lang` "
