@@ -15,10 +15,18 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 
 
+@pytest.fixture(scope="session")
+def _data_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One dataset cache for the session (derived counts are costly to rebuild per test),
+    never the user's ~/.cache/riskbench."""
+    return tmp_path_factory.mktemp("data-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _data_cache: Path) -> None:
     """Every test gets its own cache and working folder; no key leaks in from outside."""
     monkeypatch.setenv("RISKBENCH_CACHE", str(tmp_path / "cache.sqlite"))
+    monkeypatch.setenv("RISKBENCH_DATA_CACHE", str(_data_cache))
     monkeypatch.delenv("RISKBENCH_DB", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.chdir(tmp_path)

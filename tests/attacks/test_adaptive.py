@@ -77,6 +77,28 @@ def test_tap_keeps_width_branches_and_stops_on_success() -> None:
     assert len(fake.target_calls) == 4 and result.best_score == 10
 
 
+def test_tap_branches_of_one_node_ask_distinct_requests() -> None:
+    # a response cache (or greedy decoding) answers the same request the same way: the
+    # branches of a node must not send the attacker the same conversation
+    fake = Counting(succeed_at=99)
+    seen: dict[tuple[str, ...], str] = {}
+    requests: list[tuple[str, ...]] = []
+
+    async def cached_ask(role: str, messages: Sequence[Message]) -> str:
+        key = (role, *(m.content for m in messages))
+        if role == "attacker":
+            requests.append(key)
+        if key not in seen:
+            seen[key] = await fake.ask(role, messages)
+        return seen[key]
+
+    asyncio.run(adaptive_attacks.get("tap").run(ITEM, fake.target, cached_ask, depth=2,
+                                                 width=2, branching=3))
+    assert len(requests) == 3 + 2 * 3 and len(set(requests)) == len(requests)
+    sent = [m[0].content for m in fake.target_calls]
+    assert len(set(sent)) == len(sent) == 9
+
+
 def test_crescendo_backtracks_refused_turns_out_of_the_target_history() -> None:
     fake = Counting(succeed_at=3)
     result = run("crescendo", fake, turns=4, backtracks=2)
