@@ -169,12 +169,13 @@ class Executor:
         """Run the agent loop against the case's environment; each model call goes
         through the same cache, retries, time-outs and rate limit."""
         from riskbench.engine.agent_loop import run_agent
-        from riskbench.suites.agentdojo import AgentEnvironment, tool_schemas
+        from riskbench.suites.agent_env import environment as make_environment
+        from riskbench.suites.agent_env import tool_schemas
 
         started = time.perf_counter()
         agent = case.params["agent"]
         # parsing an environment's YAML takes up to a second: off the event loop
-        environment = await asyncio.to_thread(AgentEnvironment, agent["task"],
+        environment = await asyncio.to_thread(make_environment, agent["task"],
                                               agent["injections"])
 
         async def step(messages: Sequence[Message], tools: Sequence[dict] | None
@@ -183,7 +184,7 @@ class Executor:
 
         async def loop() -> Attempt:
             done = await run_agent(case.conversation.messages,
-                                   tool_schemas(agent["task"]["suite"]), environment, step,
+                                   tool_schemas(agent["task"]), environment, step,
                                    native=bool(getattr(self.model, "native_tools", False)))
             return Attempt(run_id=run_id, test_case_id=case.id, sample=sample, status="ok",
                            output=done.output, transcript=done.transcript,
