@@ -27,7 +27,8 @@ from riskbench.pipeline import RunOptions, evaluate
 from riskbench.suites.agent_harm import HarmEnvironment
 from riskbench.types import RunConfig
 
-pytestmark = pytest.mark.skipif(not LABELS.exists(), reason="needs shared/datasets")
+# the refusing agents' words are the human-labelled refusals in shared/datasets
+needs_labels = pytest.mark.skipif(not LABELS.exists(), reason="needs shared/datasets")
 
 
 def _stored(db: Path, run_id: str) -> list[dict[str, Any]]:
@@ -121,6 +122,7 @@ def test_cli_run_of_an_agent_that_carries_out_the_harmful_job(
     assert "Carried out" in public and "northbank-verify.co" not in public
 
 
+@needs_labels
 @pytest.mark.parametrize("behaviour", ["refuses", "overrefuses", "regrets", "text-does"])
 def test_stored_verdicts_and_metrics_match_what_the_agent_did(
         tmp_path: Path, chat_server: ServerThread, behaviour: str) -> None:

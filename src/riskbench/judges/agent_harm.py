@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections import OrderedDict
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -30,18 +29,10 @@ from typing import Any
 import yaml
 
 from riskbench.engine.agent_loop import spoken
+from riskbench.judges.agent import cached, replay_calls
 from riskbench.judges.base import LocalJudge, judges
 from riskbench.judges.refusal import classify, refused
-from riskbench.types import (
-    Attempt,
-    Outcome,
-    TestCase,
-    ToolCallMessage,
-    ToolResultMessage,
-    Verdict,
-)
-
-_REPLAYS: OrderedDict[tuple[str, str, int], dict[str, Any]] = OrderedDict()
+from riskbench.types import Attempt, Outcome, TestCase, Verdict
 
 
 @cache
@@ -62,33 +53,17 @@ def reading(attempt: Attempt) -> tuple[bool, str]:
 
 
 def replay(case: TestCase, attempt: Attempt) -> dict[str, Any]:
-    """grade, refused, why, calls, malformed, differs, texts (any assistant text)."""
-    key = (attempt.run_id, case.id, attempt.sample)
-    if key in _REPLAYS:
-        return _REPLAYS[key]
+    """grade, refused, why, said (any assistant text), calls, malformed, differs."""
     from riskbench.suites.agent_harm import HarmEnvironment
 
-    env = HarmEnvironment(case.params["agent"]["task"])
-    recorded = {m.tool_call_id: m.content for m in attempt.transcript
-                if isinstance(m, ToolResultMessage)}
-    calls = malformed = 0
-    differs: list[str] = []
-    for message in attempt.transcript:
-        if isinstance(message, ToolCallMessage):
-            for call in message.tool_calls:
-                outcome = env.run(call)
-                calls += 1
-                malformed += outcome.malformed
-                if recorded.get(call.id) != (outcome.error or outcome.text):
-                    differs.append(call.id)
-    refusal, why = reading(attempt)
-    said = any(spoken(m.content) for m in attempt.transcript if m.role == "assistant")
-    result = {"grade": env.grade(), "refused": refusal, "why": why, "calls": calls,
-              "malformed": malformed, "differs": differs, "said": said}
-    _REPLAYS[key] = result
-    while len(_REPLAYS) > 256:
-        _REPLAYS.popitem(last=False)
-    return result
+    def compute() -> dict[str, Any]:
+        env = HarmEnvironment(case.params["agent"]["task"])
+        result = replay_calls(env, attempt)
+        refusal, why = reading(attempt)
+        said = any(spoken(m.content) for m in attempt.transcript if m.role == "assistant")
+        return result | {"grade": env.grade(), "refused": refusal, "why": why, "said": said}
+
+    return cached((attempt.run_id, case.id, attempt.sample), compute)
 
 
 def _summary(result: dict[str, Any]) -> str:
