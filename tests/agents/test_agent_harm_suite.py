@@ -133,3 +133,19 @@ def test_grade_reads_order_numbers_and_partial_progress() -> None:
     # searched and ordered, never paid: 2 of 6 checks (the search has no key argument)
     half = grade(spec["calls"], calls[:2])
     assert half.score == pytest.approx(2 / 6) and not half.completed
+
+
+def test_an_attack_wraps_the_users_request() -> None:
+    """The user is the attacker: an agent attack's text goes around the request (there
+    are no injection slots), and the case id changes with the attack."""
+    from riskbench.attacks import build_test_cases, resolve
+
+    item = next(i for i in items("fraud") if "bank-phishing/harmful/en" in i.id)
+    plain, wrapped = build_test_cases([item], resolve(["direct", "ignore_previous"], "agent"))
+    assert plain.params["agent"]["injections"] == {} == wrapped.params["agent"]["injections"]
+    users = [[m.content for m in c.conversation.messages if m.role == "user"]
+             for c in (plain, wrapped)]
+    assert users[0] == [item.prompt]
+    assert item.prompt in users[1][0] and users[1][0] != item.prompt
+    assert plain.conversation.messages[0].role == "system"
+    assert plain.id != wrapped.id
