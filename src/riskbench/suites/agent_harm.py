@@ -95,7 +95,8 @@ _TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,),
 
 
 def _coerce(value: Any, kind: str) -> Any:
-    """Lax, as pydantic (AgentDojo's tools) is: '3' for an integer, 3 for a string."""
+    """Lax, as pydantic's lax mode (AgentDojo's tools) is: '3' for an integer, 3 for a
+    string; and a lone string for a list of one."""
     if kind in ("integer", "number") and isinstance(value, str):
         try:
             number = float(value)
