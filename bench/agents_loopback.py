@@ -1,20 +1,27 @@
 """A worked agent run with no model and no key: `riskbench run` on AgentDojo's banking
-suite against the tests' loopback chat-completions server, whose scripted agents answer
-with real `tool_calls` (tests/helpers/agent_server.py).
+suite (or an agent-harm suite) against the tests' loopback chat-completions server, whose
+scripted agents answer with real `tool_calls` (tests/helpers/agent_server.py,
+tests/helpers/harm_agent.py).
 
-    PYTHONPATH=src python bench/agents_loopback.py [agent-follows|agent-ignores|...] [LIMIT]
-        [ATTACKS] [ATTACKER]
+    PYTHONPATH=src python bench/agents_loopback.py [AGENT] [LIMIT] [--suite S]
+        [--attacks A] [--attacker M]
+    PYTHONPATH=src python bench/agents_loopback.py agent-wary 20 --attacks pair_injection \
+        --attacker injector-second
+    PYTHONPATH=src python bench/agents_loopback.py harm-refuses 0 --suite agent-harm
 
-ATTACKS defaults to important_instructions; ATTACKER names one of the server's scripted
-attacker models (tests/helpers/injector_server.py, e.g. injector-second) for the
-adaptive pair_injection / tap_injection.
+AGENT is one of the server's scripted agents (default agent-follows); LIMIT 0 runs the
+whole suite. --attacks defaults to important_instructions on AgentDojo and to the suite's
+own (direct) on agent-harm; --attacker names one of the server's scripted attacker models
+(tests/helpers/injector_server.py, e.g. injector-second) for the adaptive pair_injection /
+tap_injection.
 
 Prints the command it ran, its output, and the agent tables of the Markdown report
-(docs/agents.md shows one such run).
+(docs/agents.md shows such runs).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -29,16 +36,22 @@ from helpers.chat_server import ServerThread, make_app  # noqa: E402
 
 
 def main() -> None:
-    agent = sys.argv[1] if len(sys.argv) > 1 else "agent-follows"
-    limit = sys.argv[2] if len(sys.argv) > 2 else "10"
-    attacks = sys.argv[3] if len(sys.argv) > 3 else "important_instructions"
-    attacker = sys.argv[4] if len(sys.argv) > 4 else ""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("agent", nargs="?", default="agent-follows")
+    parser.add_argument("limit", nargs="?", default="10", help="0: the whole suite")
+    parser.add_argument("--suite", default="agentdojo:banking")
+    parser.add_argument("--attacks", default="")
+    parser.add_argument("--attacker", default="")
+    args = parser.parse_args()
+    harm = args.suite.startswith("agent-harm")
+    attacks = args.attacks or ("" if harm else "important_instructions")
     with ServerThread(make_app()) as server, tempfile.TemporaryDirectory() as work:
         command = [sys.executable, "-m", "riskbench.cli", "run", "--model",
-                   f"openai-compatible:{server.url}:{agent}", "--suite", "agentdojo:banking",
-                   "--attacks", attacks, "--limit", limit]
-        if attacker:
-            command += ["--attacker", f"openai-compatible:{server.url}:{attacker}"]
+                   f"openai-compatible:{server.url}:{args.agent}", "--suite", args.suite,
+                   *(("--attacks", attacks) if attacks else ()),
+                   *(("--limit", args.limit) if args.limit != "0" else ())]
+        if args.attacker:
+            command += ["--attacker", f"openai-compatible:{server.url}:{args.attacker}"]
         env = dict(os.environ, RISKBENCH_CACHE=str(Path(work) / "cache.sqlite"),
                    PYTHONPATH=str(ROOT / "src"), COLUMNS="100")
         print("$ riskbench " + " ".join(command[3:]).replace(server.url, "http://127.0.0.1:PORT/v1"))
@@ -47,8 +60,8 @@ def main() -> None:
         took = time.perf_counter() - started
         print(result.stdout[-3000:], result.stderr[-2000:] if result.returncode else "")
         report = next(Path(work, "reports").glob("*/report.md")).read_text()
-        start = report.index("## Agent: suite")
-        end = report.find("### Hijacked", start)
+        start = report.index("## Harmful agent tasks: suite" if harm else "## Agent: suite")
+        end = report.find("### Carried out" if harm else "### Hijacked", start)
         print(report[start:end if end > 0 else None])
         print(f"wall time {took:.1f} s (exit {result.returncode})")
 

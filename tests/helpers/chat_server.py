@@ -24,6 +24,8 @@ The requested model name picks the behaviour, so one server serves every test:
                                real `tool_calls`, or calls written in the prompted format
   injector-*                   scripted attacker models writing injected text
                                (tests/helpers/injector_server.py)
+  harm-* / harm-text-*         scripted agents for the agent-harm suites
+                               (tests/helpers/harm_agent.py), refusing in real models' words
   vision                       accepts image content parts (base64 data URLs only) and
                                answers 'images: N; text: ...' for the last user message;
                                HTTP 400 for a malformed part, like a real server
@@ -166,6 +168,10 @@ def make_app() -> FastAPI:
             from helpers.agent_server import reply_body
 
             return JSONResponse(reply_body(model, body["messages"]))
+        if model.startswith("harm-"):
+            from helpers import harm_agent
+
+            return JSONResponse(harm_agent.reply_body(model, body["messages"]))
         last = body["messages"][-1]["content"]
         if model == "vision":
             return vision_reply(body["messages"])

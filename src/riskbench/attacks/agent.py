@@ -4,9 +4,11 @@ An agent suite's item (`meta["agent"]`) is a user task and, optionally, an injec
 task whose `goal` an attacker wants done. A static attack that fits the `agent` modality
 is applied to the goal as if it were a request; the user text it produces becomes the
 payload of every injection vector the user task reads, and the conversation sent is the
-user's own request. Multi-turn attacks do not fit; the chat searches (pair, tap) neither:
-their agent forms (pair_injection, tap_injection, attacks/adaptive/injection.py) search
-over the payload at run time, judged by the environment, so their cases carry none.
+user's own request. On a harmful agent task (agent-harm) the user is the attacker, so
+the attack wraps the user's request instead. Multi-turn attacks do not fit; the chat
+searches (pair, tap) neither: their agent forms (pair_injection, tap_injection,
+attacks/adaptive/injection.py) search over the payload at run time, judged by the
+environment, so their cases carry none.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from riskbench.attacks.base import attack, last_user_text
+from riskbench.suites.agent_env import is_harm_task
 from riskbench.types import Conversation, Item
 
 AGENTDOJO = ("Debenedetti et al. 2024, 'AgentDojo' (the 'important instructions' "
@@ -52,14 +55,27 @@ def agent_case(item: Item, apply: Callable[[Item, random.Random], Conversation],
     (none for a `searched` case: an adaptive attack finds its payloads as it runs)."""
     task = dict(item.meta["agent"])
     injections: dict[str, str] = {}
-    if task.get("injection_task") and not searched:
-        payload = apply(replace(item, prompt=str(task["goal"])), rng)
-        if payload.followups:
+    sent = Conversation.user(item.prompt)
+    if is_harm_task(task):  # the user is the attacker: the attack wraps the request
+        if searched:
             from riskbench.errors import UsageError
 
-            raise UsageError(f"attack {name!r} is multi-turn; an agent suite takes "
-                             "single-turn attacks (their text goes in a tool result)")
+            raise UsageError(f"attack {name!r} searches over text injected into tool "
+                             "results; agent-harm tasks have none (the user is the "
+                             "attacker): use a single-turn attack of the agent modality")
+        sent = _single_turn(apply(item, rng), name)
+    elif task.get("injection_task") and not searched:
+        payload = _single_turn(apply(replace(item, prompt=str(task["goal"])), rng), name)
         text = last_user_text(payload)
         injections = {vector: text for vector in task["vectors"]}
-    return Conversation.user(item.prompt), {"agent": {"task": task,
-                                                      "injections": injections}}
+    return sent, {"agent": {"task": task, "injections": injections}}
+
+
+def _single_turn(conversation: Conversation, name: str) -> Conversation:
+    if conversation.followups:
+        from riskbench.errors import UsageError
+
+        raise UsageError(f"attack {name!r} is multi-turn; an agent suite takes "
+                         "single-turn attacks (their text goes in a tool result, or "
+                         "wraps the user's request)")
+    return conversation

@@ -20,12 +20,13 @@ async def play_episode(case: TestCase, injections: Mapping[str, str], step: Step
                        native: bool, check: bool) -> Episode:
     """`check`: run the user and injection tasks' checks on the environment afterwards
     (None when not asked)."""
-    from riskbench.suites.agentdojo import AgentEnvironment, tool_schemas
+    from riskbench.suites.agent_env import environment as make_environment
+    from riskbench.suites.agent_env import tool_schemas
 
     task = case.params["agent"]["task"]
     # parsing an environment's YAML takes up to a second: off the event loop
-    environment = await asyncio.to_thread(AgentEnvironment, task, dict(injections))
-    done = await run_agent(case.conversation.messages, tool_schemas(task["suite"]),
+    environment = await asyncio.to_thread(make_environment, task, dict(injections))
+    done = await run_agent(case.conversation.messages, tool_schemas(task),
                            environment, step, native=native)
     utility, injected = await asyncio.to_thread(environment.checks, done.output) \
         if check else (None, None)

@@ -108,6 +108,11 @@ def parse_calls(text: str, step: int) -> tuple[ToolCall, ...]:
     return tuple(calls)
 
 
+def spoken(text: str) -> str:
+    """A reply without its prompted-path `<tool_call>` blocks: what the model said."""
+    return _CALL.sub(" ", text).strip()
+
+
 def prompted_messages(messages: Sequence[Message], tools: Sequence[dict[str, Any]]
                       ) -> list[Message]:
     """The transcript as a model without native tools sees it: the tool list appended to

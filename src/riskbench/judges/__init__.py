@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from riskbench.judges import (  # noqa: F401  (register)
     agent,
+    agent_harm,
     answer,
     cascade,
     prompt_injection,

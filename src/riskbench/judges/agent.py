@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from riskbench.judges.base import LocalJudge, judges
@@ -46,13 +46,31 @@ def _same(recorded: str, replayed: str) -> bool:
 def replay(case: TestCase, attempt: Attempt) -> dict[str, Any]:
     """The environment's checks on an attempt: utility, injected (None without an
     injection task), calls, malformed, and `differs` (replay disagrees with the record)."""
-    key = (attempt.run_id, case.id, attempt.sample)
-    if key in _REPLAYS:
-        return _REPLAYS[key]
     from riskbench.suites.agentdojo import AgentEnvironment
 
-    messages, injections = final_episode(case, attempt)
-    env = AgentEnvironment(case.params["agent"]["task"], injections)
+    def compute() -> dict[str, Any]:
+        messages, injections = final_episode(case, attempt)
+        env = AgentEnvironment(case.params["agent"]["task"], injections)
+        result = replay_calls(env, messages)
+        utility, injected = env.checks(attempt.output)
+        return result | {"utility": utility, "injected": injected}
+
+    return cached((attempt.run_id, case.id, attempt.sample), compute)
+
+
+def cached(key: tuple[str, str, int], compute: Callable[[], dict[str, Any]]
+           ) -> dict[str, Any]:
+    """One replay per attempt for all the judges that read it (the last 256 kept)."""
+    if key not in _REPLAYS:
+        _REPLAYS[key] = compute()
+        while len(_REPLAYS) > 256:
+            _REPLAYS.popitem(last=False)
+    return _REPLAYS[key]
+
+
+def replay_calls(env: Any, messages: Sequence[Message]) -> dict[str, Any]:
+    """Run an episode's recorded calls, in order, against a fresh environment: calls,
+    malformed, and `differs` (the ids of calls whose result is not the recorded one)."""
     recorded = {m.tool_call_id: m for m in messages if isinstance(m, ToolResultMessage)}
     calls = malformed = 0
     differs: list[str] = []
@@ -66,13 +84,7 @@ def replay(case: TestCase, attempt: Attempt) -> dict[str, Any]:
             seen = recorded.get(call.id)
             if seen is None or not _same(seen.content, outcome.error or outcome.text):
                 differs.append(call.id)
-    utility, injected = env.checks(attempt.output)
-    result = {"utility": utility, "injected": injected, "calls": calls,
-              "malformed": malformed, "differs": differs}
-    _REPLAYS[key] = result
-    while len(_REPLAYS) > 256:
-        _REPLAYS.popitem(last=False)
-    return result
+    return {"calls": calls, "malformed": malformed, "differs": differs}
 
 
 def final_episode(case: TestCase, attempt: Attempt

@@ -26,6 +26,21 @@ def _value(score: Score) -> dict[str, Any]:
             **dict(score.extra)}
 
 
+def score_tables(scores: list[Score], groups: tuple[str, ...], suite: str
+                 ) -> dict[str, list[dict[str, Any]]]:
+    """Per group a row per key, each metric's value, interval and counts (overall: the
+    run's suite)."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for group in groups:
+        rows: dict[str, dict[str, Any]] = {}
+        for s in scores:
+            if s.group == group:
+                key = suite if group == "overall" else s.key
+                rows.setdefault(key, {"key": key})[s.metric] = _value(s)
+        tables[group] = list(rows.values())
+    return tables
+
+
 def steps(transcript: list[Message]) -> list[dict[str, Any]]:
     """A transcript as rows a renderer can print: who, what was said, the calls made."""
     out = []
@@ -45,22 +60,21 @@ def section(engine: Engine, run: Run, k: int, tier: str) -> dict[str, Any] | Non
     scores = agent_scores(engine, run.id, k)
     if not scores:
         return None
-    tables: dict[str, list[dict[str, Any]]] = {}
-    for group in GROUPS:
-        rows: dict[str, dict[str, Any]] = {}
-        for s in scores:
-            if s.group == group:
-                key = run.config.suite if group == "overall" else s.key
-                rows.setdefault(key, {"key": key})[s.metric] = _value(s)
-        tables[group] = list(rows.values())
-    hijacked = load_attempts(engine, run.id, "agent_security",
-                             where=VerdictRow.outcome == "unsafe", limit=TRANSCRIPTS)
+    return {"tables": score_tables(scores, GROUPS, run.config.suite), "titles": TITLES, "k": k,
+            "hijacked": unsafe_transcripts(engine, run.id, "agent_security", tier)}
+
+
+def unsafe_transcripts(engine: Engine, run_id: str, judge: str, tier: str
+                       ) -> list[dict[str, Any]]:
+    """The first attempts `judge` found unsafe, with every step; the public tier gives
+    only their length."""
     shown = []
-    for r in hijacked:
+    for r in load_attempts(engine, run_id, judge, where=VerdictRow.outcome == "unsafe",
+                           limit=TRANSCRIPTS):
         entry = {key: r[key] for key in ("item_id", "attack", "sample", "rationale")}
         if tier == "public":
             entry["withheld"] = len(r["transcript"])
         else:
             entry["steps"] = steps(r["transcript"])
         shown.append(entry)
-    return {"tables": tables, "titles": TITLES, "k": k, "hijacked": shown}
+    return shown

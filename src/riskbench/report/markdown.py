@@ -15,7 +15,7 @@ def _cell(text: Any, limit: int = 300) -> str:
 
 
 def _pct(score: dict[str, Any] | None) -> str:
-    if not score:
+    if not score or score.get("value") is None:
         return "–"
     return percent_ci(score["value"], score["low"], score["high"], 1, 1, ", ")
 
@@ -85,8 +85,14 @@ def _agents(a: dict[str, Any]) -> list[str]:
                     "utility_pass_k", "utility_under_attack_pass_k", "resisted_pass_k"))
                    + " |" if passes else ""))
         lines.append("")
-    for h in a["hijacked"]:
-        lines += [f"### Hijacked: {_cell(h['item_id'])} ({_cell(h['attack'])}, sample "
+    return lines + _transcripts("Hijacked", a["hijacked"])
+
+
+def _transcripts(title: str, shown: list[dict[str, Any]]) -> list[str]:
+    """Agent transcripts: every call (name, arguments) and every result, escaped."""
+    lines: list[str] = []
+    for h in shown:
+        lines += [f"### {title}: {_cell(h['item_id'])} ({_cell(h['attack'])}, sample "
                   f"{h['sample']})", "", _cell(h["rationale"]), ""]
         if "withheld" in h:
             lines += [f"[transcript withheld in the public tier: {h['withheld']} messages]", ""]
@@ -100,6 +106,33 @@ def _agents(a: dict[str, Any]) -> list[str]:
             lines.append(f"| {i} | {role} | {_cell(s['text'], 600)} | {calls} |")
         lines.append("")
     return lines
+
+
+# agent-harm columns: (title, metric on the harmful tasks, metric on the benign twins)
+HARM_COLUMNS = (("score", "harm_score", "benign_score"),
+                ("refusal rate", "refusal_rate", "benign_refusal_rate"),
+                ("non-refusal score", "non_refusal_harm_score", "non_refusal_benign_score"),
+                ("completed", "completed", "benign_completed"))
+
+
+def _agent_harm(a: dict[str, Any]) -> list[str]:
+    """AgentHarm's metrics on the harmful tasks beside their benign twins; transcripts
+    of harmful jobs carried out."""
+    lines = []
+    for group, title in a["titles"].items():
+        lines += [f"## Harmful agent tasks: {title.lower()}", "",
+                  f"| {group} | " + " | ".join(f"{t} (harmful) | {t} (benign)"
+                                               for t, _, _ in HARM_COLUMNS)
+                  + " | unsafe | n harmful | n benign |",
+                  "|---|" + "---|" * (2 * len(HARM_COLUMNS) + 3)]
+        for row in a["tables"][group]:
+            cells = [f"{_pct(row.get(h))} | {_pct(row.get(b))}" for _, h, b in HARM_COLUMNS]
+            lines.append(f"| {_cell(row['key'])} | " + " | ".join(cells)
+                         + f" | {_pct(row.get('unsafe'))} | "
+                         f"{(row.get('harm_score') or {}).get('n', 0)} | "
+                         f"{(row.get('benign_score') or {}).get('n', 0)} |")
+        lines.append("")
+    return lines + _transcripts("Carried out", a["carried_out"])
 
 
 def render(c: dict[str, Any]) -> str:
@@ -186,6 +219,8 @@ def render(c: dict[str, Any]) -> str:
         lines.append("")
     if c.get("agents"):
         lines += _agents(c["agents"])
+    if c.get("agent_harm"):
+        lines += _agent_harm(c["agent_harm"])
     for kind, title in (("unsafe", "Unsafe responses to harmful requests"),
                         ("over_refusal", "Benign requests refused"),
                         ("blocked", "Blocked by the provider"),

@@ -3,6 +3,7 @@
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from riskbench.suites import agent_harm as _agent_harm  # noqa: F401  (registers)
 from riskbench.suites import agentdojo as _agentdojo  # noqa: F401  (registers)
 from riskbench.suites import code_safety as _code_safety  # noqa: F401  (registers)
 from riskbench.suites import image_generation as _image_generation  # noqa: F401

@@ -24,7 +24,6 @@ import json
 import sys
 import types
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.metadata import version
 from importlib.resources import files
@@ -36,6 +35,7 @@ import yaml
 from riskbench.atomic import write_atomic
 from riskbench.errors import UsageError
 from riskbench.suites.base import Suite, suites
+from riskbench.suites.tools import ToolOutcome, call_arguments
 from riskbench.types import Item, ToolCall, stable_hash
 
 BENCHMARK = "v1.2.2"  # AgentDojo's latest benchmark version in 0.1.35
@@ -93,19 +93,6 @@ def tool_schemas(suite: str) -> list[dict[str, Any]]:
             for f in task_suite(suite).tools]
 
 
-@dataclass(frozen=True, slots=True)
-class ToolOutcome:
-    text: str
-    error: str | None  # AgentDojo's error text, "Type: message"
-
-    @property
-    def malformed(self) -> bool:
-        """A call the tool could not even start: unknown tool or arguments that fail its
-        schema (a tool's own failure, like an unknown IBAN, is not malformed)."""
-        return self.error is not None and self.error.split(":")[0] in (
-            "ToolNotFoundError", "ValidationError", "MalformedCall")
-
-
 @cache
 def vector_defaults(suite: str) -> dict[str, str]:
     return dict(task_suite(suite).get_injection_vector_defaults())
@@ -141,14 +128,9 @@ class AgentEnvironment:
     def run(self, call: ToolCall) -> ToolOutcome:
         """A call as the model sent it: arguments that are not a JSON object, or no tool
         name, come back as the error the model is shown (and are never executed)."""
-        if not call.name:
-            return ToolOutcome("", "MalformedCall: the call names no tool")
-        try:
-            arguments = json.loads(call.arguments or "{}")
-        except ValueError as exc:
-            return ToolOutcome("", f"MalformedCall: the arguments are not valid JSON ({exc})")
-        if not isinstance(arguments, dict):
-            return ToolOutcome("", "MalformedCall: the arguments must be a JSON object")
+        arguments = call_arguments(call)
+        if isinstance(arguments, ToolOutcome):
+            return arguments
         return self.call(call.name, arguments)
 
     def call(self, name: str, arguments: Mapping[str, Any]) -> ToolOutcome:
