@@ -29,6 +29,7 @@ from riskbench.errors import (
     TransientModelError,
     UsageError,
 )
+from riskbench.jsonl import dumps
 from riskbench.models.base import ModelDefaults, providers
 from riskbench.models.http import ConnectionPool, Response
 from riskbench.models.keys import api_key, scrub
@@ -163,7 +164,7 @@ class ChatCompletionsModel:
         if tools:
             payload["tools"] = list(tools)
         response = await send(self.base_url, self._request(
-            "POST", "/chat/completions", json.dumps(payload).encode()), self.key_variable)
+            "POST", "/chat/completions", dumps(payload)), self.key_variable)
         return self._parse(response)
 
     async def generate_tools(

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from riskbench.errors import UsageError, WorkerFailed
-from riskbench.models.keys import scrub
+from riskbench.models.keys import KEY_VARIABLES, scrub
 from riskbench.pipeline.options import Progress
 from riskbench.types import Attempt, Message, TestCase
 
@@ -193,7 +193,10 @@ class ProcessSink:
                  backlog: int = 4096) -> None:
         self.run_id, self.progress = run_id, progress
         self.batch_size, self.backlog = batch_size, backlog
-        self._setup = {"db_url": db_url, "run_id": run_id, "judges": list(judges)}
+        # the names of the variables whose values are scrubbed (providers add theirs as
+        # they read them); the worker reads the values from its inherited environment
+        self._setup = {"db_url": db_url, "run_id": run_id, "judges": list(judges),
+                       "key_variables": sorted(KEY_VARIABLES)}
         self._pending: list[Packed] = []
         self._pending_attempts: list[Attempt] = []
         self._sent: deque[list[Attempt] | int] = deque()  # batches not yet stored, in order
@@ -338,6 +341,7 @@ def serve(messages: Iterator[Any], tell: Callable[[object], None]) -> None:
     if setup is None:  # the engine stopped before sending anything
         return
     run_id = setup["run_id"]
+    KEY_VARIABLES.update(setup["key_variables"])
     db = store.connect(setup["db_url"])
     cases = {case.id: case for case in store.load_cases(db, run_id)}
     judges = get_judges(setup["judges"])

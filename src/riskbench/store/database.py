@@ -32,6 +32,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.pool import NullPool
 
 from riskbench.errors import UsageError
+from riskbench.jsonl import loads
 from riskbench.store.schema import Base
 
 DEFAULT_URL = "sqlite:///riskbench.db"
@@ -61,7 +62,7 @@ def _sqlite_autocommit(dbapi_connection: Any, record: Any) -> None:
 def _make_engine(url: str, shown: str, migrating: bool = False) -> Engine:
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, poolclass=NullPool)
+            engine = create_engine(url, poolclass=NullPool, json_deserializer=loads)
             event.listen(engine, "connect", _sqlite_autocommit if migrating else _sqlite_pragmas)
             if migrating:
                 event.listen(engine, "begin",
@@ -69,7 +70,7 @@ def _make_engine(url: str, shown: str, migrating: bool = False) -> Engine:
         elif migrating:
             engine = create_engine(url, poolclass=NullPool)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, json_deserializer=loads)
     except (ArgumentError, ValueError):
         raise UsageError(f"bad database URL {shown!r}; {URL_HINT}") from None
     except NoSuchModuleError:
