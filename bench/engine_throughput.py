@@ -9,12 +9,16 @@
 2. For each latency, with `--in-flight` requests in flight, `--n` requests each:
    - the server alone with a minimal asyncio HTTP/1.1 keep-alive client (the floor);
    - riskbench: `riskbench.pipeline.evaluate` on a JSONL suite of `--n` items (the real
-     adapter, the refusal judge on every reply, batched SQLite writes, cache off);
+     adapter, the refusal judge on every reply, batched SQLite writes, cache off), once
+     judging and storing in its worker process and once in the engine's own
+     (`--judge-worker process,inline`);
    - a plain `openai` SDK loop (AsyncOpenAI, a semaphore, `--n` calls);
    - Inspect AI, when a separate venv has it (`--inspect-python PATH`; never the project's).
    Each prints its steady-state rate over the limit (in flight / latency), the wall time
-   of the `--n` requests over the floor (ceil(n / in flight) x latency), and CPU per request
-   (riskbench: its whole process during the attempts phase, judge and store included).
+   of the `--n` requests over the floor (ceil(n / in flight) x latency), and CPU per request:
+   `CPU ms` of the client's own process (riskbench: the engine's process during the
+   attempts phase), `all procs` with its worker processes (riskbench's judging worker,
+   start-up included: judge and store).
 3. `--caict`: the CAICT-scale run end to end as a user runs it: `riskbench run` on 15,000
    items x k=5 = 75,000 attempts at 100 ms and 256 in flight (plan, attempts, judging,
    store, metrics, reports), wall clock of the command against the 29.3 s floor.
@@ -266,11 +270,11 @@ def cpu_children() -> float:
     return kids.ru_utime + kids.ru_stime
 
 
-def caict(port: int, in_flight: int, workdir: Path) -> None:
+def caict(port: int, in_flight: int, workdir: Path, judge_worker: str) -> None:
     """75,000 attempts (15,000 items x k=5) at 100 ms end to end through the CLI."""
     items, k, latency = 15_000, 5, 0.1
     floor = math.ceil(items * k / in_flight) * latency
-    db = workdir / "caict.db"
+    db = workdir / f"caict-{judge_worker}.db"
     cmd = [sys.executable, "-m", "riskbench.cli", "run",
            "--model", f"openai-compatible:http://127.0.0.1:{port}/100/v1:m",
            "--suite", str(suite_file(workdir, items)), "--attacks", "direct", "-k", str(k),
@@ -279,12 +283,14 @@ def caict(port: int, in_flight: int, workdir: Path) -> None:
     before = cpu_children()
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True,
-                          env={**os.environ, "RISKBENCH_PROGRESS": "0"})
+                          env={**os.environ, "RISKBENCH_PROGRESS": "0",
+                               "RISKBENCH_JUDGE_WORKER": judge_worker})
     wall = time.perf_counter() - start
     cpu = cpu_children() - before
     status = "" if done.returncode == 0 else f"  rc {done.returncode}: {done.stderr[-300:]}"
     print(f"\nCAICT scale end to end: `riskbench run` {items:,} items x k={k} = "
-          f"{items * k:,} attempts, {latency * 1000:.0f} ms, {in_flight} in flight")
+          f"{items * k:,} attempts, {latency * 1000:.0f} ms, {in_flight} in flight, "
+          f"judging {judge_worker}")
     print(f"  wall {wall:.1f} s, floor {floor:.1f} s, wall/floor {wall / floor:.2f}, "
           f"CPU {cpu:.1f} s = {cpu / (items * k) * 1000:.2f} ms/attempt (whole command)"
           + status)
@@ -345,7 +351,8 @@ def main() -> None:
                     if r:
                         print(row("Inspect AI", limit, floor, r), flush=True)
             if args.caict:
-                caict(port, args.in_flight, workdir)
+                for mode in args.judge_worker.split(","):
+                    caict(port, args.in_flight, workdir, mode)
             print(f"\nload average after: {os.getloadavg()[0]:.2f}")
         finally:
             server.terminate()

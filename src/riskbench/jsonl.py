@@ -20,14 +20,15 @@ except ImportError:  # pragma: no cover - exercised where orjson is not installe
 
 
 def dumps(value: Any) -> bytes:
-    """`value` as compact UTF-8 JSON (non-ASCII kept as is). orjson when installed; the
-    stdlib for anything orjson refuses (integers over 64 bits, non-string keys)."""
+    """`value` as compact UTF-8 JSON. orjson when installed; the stdlib for anything
+    orjson refuses (integers over 64 bits, non-string keys, lone surrogates)."""
     if _orjson_dumps is not None:
         try:
             return _orjson_dumps(value)
         except TypeError:
             pass
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    # ASCII escapes: a lone surrogate (a model may send "\\ud800") stays encodable
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def loads(text: str | bytes) -> Any:

@@ -134,9 +134,9 @@ class ChatCompletionsModel:
                              "write http(s)://host[:port]/path") from None
 
     async def _request(self, method: str, path: str, body: bytes = b"",
-                       timeout: float = 600.0) -> Response:
+                       timeout: float | None = 600.0) -> Response:
         return await self._pool.request(method, path, self._headers, body, timeout=timeout,
-                                        connect_timeout=min(timeout, 30.0))
+                                        connect_timeout=min(timeout or 30.0, 30.0))
 
     async def check(self) -> None:
         try:
@@ -163,8 +163,9 @@ class ChatCompletionsModel:
         }
         if tools:
             payload["tools"] = list(tools)
+        # no time-out of its own: the engine's executor bounds every model call
         response = await send(self.base_url, self._request(
-            "POST", "/chat/completions", dumps(payload)), self.key_variable)
+            "POST", "/chat/completions", dumps(payload), timeout=None), self.key_variable)
         return self._parse(response)
 
     async def generate_tools(

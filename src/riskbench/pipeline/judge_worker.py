@@ -342,7 +342,7 @@ def serve(messages: Iterator[Any], tell: Callable[[object], None]) -> None:
         return
     run_id = setup["run_id"]
     KEY_VARIABLES.update(setup["key_variables"])
-    db = store.connect(setup["db_url"])
+    db = store.connect(setup["db_url"], current=True)  # the engine has just checked it
     cases = {case.id: case for case in store.load_cases(db, run_id)}
     judges = get_judges(setup["judges"])
     writer = store.AttemptWriter(db, batch_size=sys.maxsize)
