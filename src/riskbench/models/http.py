@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import ssl
 import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from riskbench.jsonl import loads
 
 MAX_HEAD = 1 << 16  # bytes of status line + headers
 
@@ -40,7 +41,7 @@ class Response:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        return loads(self.content)
 
 
 class _Stale(Exception):

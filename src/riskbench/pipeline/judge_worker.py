@@ -45,9 +45,11 @@ from riskbench.pipeline.options import Progress
 from riskbench.types import Attempt, Message, TestCase
 
 MODES = ("auto", "process", "inline")
-# Below this many attempts the worker's start-up (~1 s of CPU: importing the judges and
-# the store) costs more than judging in the engine's process saves.
-AUTO_MIN_ATTEMPTS = 2000
+# Below this many attempts the worker's start-up (~1.2 s of CPU importing the judges and
+# the store, seconds of wall clock on a busy machine) costs more than it saves: measured
+# on 2 shared cores, 10,000 attempts took longer with the worker, 75,000 a little less
+# (docs/performance.md, engine step 2).
+AUTO_MIN_ATTEMPTS = 20_000
 _HEADER = struct.Struct("!I")
 _START = "from riskbench.pipeline.judge_worker import main; main()"
 
