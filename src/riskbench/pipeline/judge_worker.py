@@ -54,6 +54,16 @@ _HEADER = struct.Struct("!I")
 _START = "from riskbench.pipeline.judge_worker import main; main()"
 
 
+def _start_code() -> str:
+    """The worker's `-c` code: it imports this very riskbench (a source tree the parent
+    found through PYTHONPATH or sys.path goes first; an installed one is found anyway,
+    and its site-packages is not put before the standard library)."""
+    root = Path(__file__).resolve().parents[2]
+    if root.name in ("site-packages", "dist-packages"):
+        return _START
+    return f"import sys; sys.path.insert(0, {str(root)!r}); {_START}"
+
+
 def wanted(mode: str | None, judge_model: str | None, attempts: int) -> bool:
     """Whether a run judges in a worker process. Judges that call a judge model do so
     through the engine's executor (cache, retries, rate limit), so such runs judge in
@@ -216,13 +226,10 @@ class ProcessSink:
         """Start the worker; it loads while the engine works (no wait here)."""
         worker_in, to_worker = os.pipe()  # (read end, write end)
         from_worker, worker_out = os.pipe()
-        package_root = str(Path(__file__).resolve().parents[2])  # riskbench's folder
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (package_root, path)))}
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _START, str(worker_in), str(worker_out)],
-                pass_fds=(worker_in, worker_out), env=env, stdin=subprocess.DEVNULL)
+                [sys.executable, "-c", _start_code(), str(worker_in), str(worker_out)],
+                pass_fds=(worker_in, worker_out), stdin=subprocess.DEVNULL)
         finally:
             os.close(worker_in)
             os.close(worker_out)

@@ -226,16 +226,18 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
     if progress:
         progress.start(len(cases) * config.k, len(done))
     store.set_status(db, run.id, "running")
+    flusher: asyncio.Task[None] | None = None
     try:
-        if isinstance(sink, ProcessSink):
-            await sink.start()
-        flusher = asyncio.create_task(flush_periodically())
         try:
+            if isinstance(sink, ProcessSink):
+                await sink.start()
+            flusher = asyncio.create_task(flush_periodically())
             await executor.execute(run.id, work, sink)
         finally:
             stop.set()
             try:
-                await flusher
+                if flusher is not None:
+                    await flusher
             finally:
                 await sink.close()  # on any stop: what is judged is stored, the rest redone
     finally:
