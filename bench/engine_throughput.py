@@ -9,12 +9,16 @@
 2. For each latency, with `--in-flight` requests in flight, `--n` requests each:
    - the server alone with a minimal asyncio HTTP/1.1 keep-alive client (the floor);
    - riskbench: `riskbench.pipeline.evaluate` on a JSONL suite of `--n` items (the real
-     adapter, the refusal judge on every reply, batched SQLite writes, cache off);
+     adapter, the refusal judge on every reply, batched SQLite writes, cache off), once
+     judging and storing in its worker process and once in the engine's own
+     (`--judge-worker process,inline`);
    - a plain `openai` SDK loop (AsyncOpenAI, a semaphore, `--n` calls);
    - Inspect AI, when a separate venv has it (`--inspect-python PATH`; never the project's).
    Each prints its steady-state rate over the limit (in flight / latency), the wall time
-   of the `--n` requests over the floor (ceil(n / in flight) x latency), and CPU per request
-   (riskbench: its whole process during the attempts phase, judge and store included).
+   of the `--n` requests over the floor (ceil(n / in flight) x latency), and CPU per request:
+   `CPU ms` of the client's own process (riskbench: the engine's process during the
+   attempts phase), `all procs` with its worker processes (riskbench's judging worker,
+   start-up included: judge and store).
 3. `--caict`: the CAICT-scale run end to end as a user runs it: `riskbench run` on 15,000
    items x k=5 = 75,000 attempts at 100 ms and 256 in flight (plan, attempts, judging,
    store, metrics, reports), wall clock of the command against the 29.3 s floor.
@@ -102,8 +106,11 @@ def steady_rate(stamps: list[float], margin: float = 1.0) -> float:
 
 
 class Result:
-    def __init__(self, stamps: list[float], cpu: float, errors: int = 0) -> None:
+    def __init__(self, stamps: list[float], cpu: float, errors: int = 0,
+                 total_cpu: float | None = None) -> None:
+        """`cpu`: the client's own process; `total_cpu`: with its worker processes."""
         self.stamps, self.cpu, self.errors = stamps, cpu, errors
+        self.total_cpu = cpu if total_cpu is None else total_cpu
         self.n = len(stamps) - 1
         self.wall = max(stamps) - stamps[0]
 
@@ -173,20 +180,19 @@ class Timer:
 
     def start(self, total: int, done: int) -> None:
         self.stamps = [time.perf_counter()]
-        self.cpu0 = cpu_now()
+        self.own0, self.kids0 = cpu_own(), cpu_children()
 
     def advance(self, attempt: object) -> None:
         self.stamps.append(time.perf_counter())
 
     def stop(self) -> None:
-        self.cpu1 = cpu_now()  # after the last flush
+        # after the last batch is stored and the judging worker has exited (waited for)
+        self.own1, self.kids1 = cpu_own(), cpu_children()
 
 
-def cpu_now() -> float:
-    """CPU of this process and of its waited-for children (helpers of riskbench's own)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), \
-        resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+def cpu_own() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
 def suite_file(workdir: Path, n: int) -> Path:
@@ -198,7 +204,8 @@ def suite_file(workdir: Path, n: int) -> Path:
     return suite
 
 
-def riskbench_run(base: str, port: int, in_flight: int, n: int, workdir: Path) -> Result:
+def riskbench_run(base: str, port: int, in_flight: int, n: int, workdir: Path,
+                  judge_worker: str | None = None) -> Result:
     from riskbench.pipeline import RunOptions, evaluate
     from riskbench.types import RunConfig
 
@@ -206,11 +213,14 @@ def riskbench_run(base: str, port: int, in_flight: int, n: int, workdir: Path) -
     result = evaluate(
         RunConfig(model=f"openai-compatible:http://127.0.0.1:{port}/{base}/v1:m",
                   suite=str(suite_file(workdir, n)), attacks=("direct",), max_tokens=16),
-        RunOptions(db_url=f"sqlite:///{workdir / f'bench-{base}.db'}", concurrency=in_flight,
-                   use_cache=False, report_dir=workdir / f"report-{base}"),
+        RunOptions(db_url=f"sqlite:///{workdir / f'bench-{base}-{judge_worker}.db'}",
+                   concurrency=in_flight, use_cache=False,
+                   report_dir=workdir / f"report-{base}", judge_worker=judge_worker),
         timer,
     )
-    return Result(timer.stamps, timer.cpu1 - timer.cpu0, result.scores.counts["errors"])
+    own = timer.own1 - timer.own0
+    return Result(timer.stamps, own, result.scores.counts["errors"],
+                  own + timer.kids1 - timer.kids0)
 
 
 def judge_cpu(repeat: int = 2000) -> float:
@@ -260,11 +270,11 @@ def cpu_children() -> float:
     return kids.ru_utime + kids.ru_stime
 
 
-def caict(port: int, in_flight: int, workdir: Path) -> None:
+def caict(port: int, in_flight: int, workdir: Path, judge_worker: str) -> None:
     """75,000 attempts (15,000 items x k=5) at 100 ms end to end through the CLI."""
     items, k, latency = 15_000, 5, 0.1
     floor = math.ceil(items * k / in_flight) * latency
-    db = workdir / "caict.db"
+    db = workdir / f"caict-{judge_worker}.db"
     cmd = [sys.executable, "-m", "riskbench.cli", "run",
            "--model", f"openai-compatible:http://127.0.0.1:{port}/100/v1:m",
            "--suite", str(suite_file(workdir, items)), "--attacks", "direct", "-k", str(k),
@@ -273,12 +283,14 @@ def caict(port: int, in_flight: int, workdir: Path) -> None:
     before = cpu_children()
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True,
-                          env={**os.environ, "RISKBENCH_PROGRESS": "0"})
+                          env={**os.environ, "RISKBENCH_PROGRESS": "0",
+                               "RISKBENCH_JUDGE_WORKER": judge_worker})
     wall = time.perf_counter() - start
     cpu = cpu_children() - before
     status = "" if done.returncode == 0 else f"  rc {done.returncode}: {done.stderr[-300:]}"
     print(f"\nCAICT scale end to end: `riskbench run` {items:,} items x k={k} = "
-          f"{items * k:,} attempts, {latency * 1000:.0f} ms, {in_flight} in flight")
+          f"{items * k:,} attempts, {latency * 1000:.0f} ms, {in_flight} in flight, "
+          f"judging {judge_worker}")
     print(f"  wall {wall:.1f} s, floor {floor:.1f} s, wall/floor {wall / floor:.2f}, "
           f"CPU {cpu:.1f} s = {cpu / (items * k) * 1000:.2f} ms/attempt (whole command)"
           + status)
@@ -286,8 +298,9 @@ def caict(port: int, in_flight: int, workdir: Path) -> None:
 
 def row(what: str, limit: float, floor: float, r: Result) -> str:
     rate = steady_rate(r.stamps)
-    return (f"{what:<14}{limit:>9.0f}{rate:>11.1f}{rate / limit:>8.3f}{r.wall:>9.2f}"
-            f"{r.wall / floor:>11.2f}{r.cpu / max(r.n, 1) * 1000:>10.3f}"
+    n = max(r.n, 1)
+    return (f"{what:<17}{limit:>8.0f}{rate:>10.1f}{rate / limit:>7.3f}{r.wall:>8.2f}"
+            f"{r.wall / floor:>11.2f}{r.cpu / n * 1000:>9.3f}{r.total_cpu / n * 1000:>10.3f}"
             + (f"  errors: {r.errors}" if r.errors else ""))
 
 
@@ -300,6 +313,8 @@ def main() -> None:
     parser.add_argument("--inspect-python", default=os.environ.get("INSPECT_PYTHON"),
                         help="python of a venv with inspect-ai (optional)")
     parser.add_argument("--caict", action="store_true", help="also the CAICT-scale run")
+    parser.add_argument("--judge-worker", default="process,inline",
+                        help="riskbench rows: judging in a worker process and/or inline")
     args = parser.parse_args()
     latencies = [float(x) for x in args.latency.split(",")]
     if args.caict and 0.1 not in latencies:
@@ -317,15 +332,16 @@ def main() -> None:
                 floor = math.ceil(args.n / args.in_flight) * latency
                 print(f"\nlatency {latency * 1000:.0f} ms: limit {limit:.0f}/s, "
                       f"floor {floor:.2f} s for {args.n} requests")
-                print(f"{'what':<14}{'limit/s':>9}{'steady/s':>11}{'ratio':>8}{'wall s':>9}"
-                      f"{'wall/floor':>11}{'CPU ms':>10}")
+                print(f"{'what':<17}{'limit/s':>8}{'steady/s':>10}{'ratio':>7}{'wall s':>8}"
+                      f"{'wall/floor':>11}{'CPU ms':>9}{'all procs':>10}")
                 if "server" in only:
                     print(row("server alone", limit, floor, asyncio.run(
                         server_alone(base, port, args.in_flight, args.n))), flush=True)
-                if "riskbench" in only:
-                    print(row("riskbench", limit, floor, riskbench_run(
-                        base, port, args.in_flight, args.n, workdir))
-                        + f"  (refusal judge alone: {judge_cpu() * 1000:.3f})", flush=True)
+                if "riskbench" in only:  # the judging worker process, then in-process
+                    for mode in args.judge_worker.split(","):
+                        print(row(f"riskbench {mode}", limit, floor, riskbench_run(
+                            base, port, args.in_flight, args.n, workdir, mode))
+                            + f"  (refusal judge alone: {judge_cpu() * 1000:.3f})", flush=True)
                 if "openai" in only:
                     print(row("openai SDK", limit, floor, asyncio.run(
                         openai_loop(base, port, args.in_flight, args.n))), flush=True)
@@ -335,7 +351,8 @@ def main() -> None:
                     if r:
                         print(row("Inspect AI", limit, floor, r), flush=True)
             if args.caict:
-                caict(port, args.in_flight, workdir)
+                for mode in args.judge_worker.split(","):
+                    caict(port, args.in_flight, workdir, mode)
             print(f"\nload average after: {os.getloadavg()[0]:.2f}")
         finally:
             server.terminate()

@@ -44,3 +44,13 @@ class RunFailed(Exception):
         super().__init__(f"run {run_id}: all {attempts} attempts failed (e.g. {example}); "
                          f"fix the endpoint, then `riskbench run --resume {run_id}`")
         self.run_id = run_id
+
+
+class WorkerFailed(Exception):
+    """The worker process that judged and stored a run's attempts failed or died: the
+    run stops (stored as interrupted; a resume makes the attempts it did not store). The
+    CLI prints the message on one line and exits 1."""
+
+    def __init__(self, run_id: str, message: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id

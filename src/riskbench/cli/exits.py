@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from riskbench.errors import RunFailed, RunInterrupted, UsageError
+from riskbench.errors import RunFailed, RunInterrupted, UsageError, WorkerFailed
 from riskbench.escaping import strip_controls
 from riskbench.models.keys import scrub
 
@@ -81,7 +81,7 @@ def run(app: Any, argv: Sequence[str] | None = None) -> int:
                        standalone_mode=False)
     except UsageError as exc:  # CredentialsRejected included
         return fail(exc, 2)
-    except RunFailed as exc:
+    except (RunFailed, WorkerFailed) as exc:
         return fail(exc, 1)
     except RunInterrupted as exc:
         return interrupted(exc.run_id)

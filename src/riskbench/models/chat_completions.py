@@ -29,6 +29,7 @@ from riskbench.errors import (
     TransientModelError,
     UsageError,
 )
+from riskbench.jsonl import dumps
 from riskbench.models.base import ModelDefaults, providers
 from riskbench.models.http import ConnectionPool, Response
 from riskbench.models.keys import api_key, scrub
@@ -133,9 +134,9 @@ class ChatCompletionsModel:
                              "write http(s)://host[:port]/path") from None
 
     async def _request(self, method: str, path: str, body: bytes = b"",
-                       timeout: float = 600.0) -> Response:
+                       timeout: float | None = 600.0) -> Response:
         return await self._pool.request(method, path, self._headers, body, timeout=timeout,
-                                        connect_timeout=min(timeout, 30.0))
+                                        connect_timeout=min(timeout or 30.0, 30.0))
 
     async def check(self) -> None:
         try:
@@ -162,8 +163,9 @@ class ChatCompletionsModel:
         }
         if tools:
             payload["tools"] = list(tools)
+        # no time-out of its own: the engine's executor bounds every model call
         response = await send(self.base_url, self._request(
-            "POST", "/chat/completions", json.dumps(payload).encode()), self.key_variable)
+            "POST", "/chat/completions", dumps(payload), timeout=None), self.key_variable)
         return self._parse(response)
 
     async def generate_tools(

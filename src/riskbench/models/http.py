@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import ssl
 import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from riskbench.jsonl import loads
 
 MAX_HEAD = 1 << 16  # bytes of status line + headers
 
@@ -40,7 +41,7 @@ class Response:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        return loads(self.content)
 
 
 class _Stale(Exception):
@@ -69,25 +70,32 @@ class ConnectionPool:
         self._max_idle = max_idle
 
     async def request(self, method: str, path: str, headers: dict[str, str],
-                      body: bytes = b"", *, timeout: float = 600.0,
+                      body: bytes = b"", *, timeout: float | None = 600.0,
                       connect_timeout: float = 30.0) -> Response:
-        """One request; raises httpx.TimeoutException or another httpx.TransportError."""
+        """One request; raises httpx.TimeoutException or another httpx.TransportError.
+        `timeout` None: the caller bounds the whole call itself (the engine's executor
+        does, for every model call: one timer per request instead of two)."""
         lines = [f"{method} {self.prefix}{path} HTTP/1.1", f"Host: {self._host_header}",
                  *(f"{k}: {v}" for k, v in headers.items()), f"Content-Length: {len(body)}"]
         wire = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        if timeout is None:
+            return await self._request(wire, method, connect_timeout)
         try:
             async with asyncio.timeout(timeout):
-                while self._idle:
-                    connection = self._idle.pop()
-                    if connection[1].is_closing() or connection[0].at_eof():
-                        connection[1].close()
-                        continue
-                    with contextlib.suppress(_Stale):
-                        return await self._exchange(connection, wire, method, reused=True)
-                connection = await self._connect(connect_timeout)
-                return await self._exchange(connection, wire, method, reused=False)
+                return await self._request(wire, method, connect_timeout)
         except TimeoutError:
             raise httpx.ReadTimeout(f"no response within {timeout:g} s") from None
+
+    async def _request(self, wire: bytes, method: str, connect_timeout: float) -> Response:
+        while self._idle:
+            connection = self._idle.pop()
+            if connection[1].is_closing() or connection[0].at_eof():
+                connection[1].close()
+                continue
+            with contextlib.suppress(_Stale):
+                return await self._exchange(connection, wire, method, reused=True)
+        connection = await self._connect(connect_timeout)
+        return await self._exchange(connection, wire, method, reused=False)
 
     async def _connect(self, timeout: float) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         try:

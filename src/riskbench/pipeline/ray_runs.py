@@ -68,7 +68,7 @@ def _is_sqlite(url: str | None) -> bool:
     return resolve_url(url).startswith("sqlite")
 
 
-def _worker_url(db: Engine) -> str:
+def worker_url(db: Engine) -> str:
     """The database URL as a worker opens it: a SQLite path made absolute (workers do
     not share the driver's working folder)."""
     url = db.url
@@ -252,7 +252,7 @@ async def _drive(db: Engine, run: Run, work: list[tuple[TestCase, int]], total: 
                                              scheduling_strategy="SPREAD")
         cache_path = str(options.cache_path) if options.cache_path else None
         shard_engine = replace(engine, concurrency=share)
-        jobs = [ShardJob(run.id, config, _worker_url(db), tuple(part), shard_engine,
+        jobs = [ShardJob(run.id, config, worker_url(db), tuple(part), shard_engine,
                          cache_path, options.use_cache, coordinator, judges, server, defaults)
                 for part in rx.split(work, window * SHARDS_PER_WORKER)]
         if progress:

@@ -18,11 +18,12 @@ from riskbench.errors import RunInterrupted, UsageError
 from riskbench.judges import get_judges
 from riskbench.metrics import RunScores
 from riskbench.models import Model, get_model
-from riskbench.pipeline import loop
+from riskbench.pipeline import judge_worker, loop
 from riskbench.pipeline.judge import judge_context, validation_context
+from riskbench.pipeline.judge_worker import ProcessSink
 from riskbench.pipeline.options import Progress, RunOptions
 from riskbench.pipeline.ray_runs import check as check_executor
-from riskbench.pipeline.ray_runs import driver_model, ray_attempts
+from riskbench.pipeline.ray_runs import driver_model, ray_attempts, worker_url
 from riskbench.pipeline.sink import JudgingSink
 from riskbench.suites import Suite, load_suite
 from riskbench.suites.sample import stratified
@@ -206,10 +207,7 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
         cache,
         helpers,
     )
-    chosen = get_judges(config.judges, judge_context((helpers or {}).get("judge_model"),
-                                                      options, cache))
-    writer = store.AttemptWriter(db)
-    sink = JudgingSink(chosen, writer, progress)
+    sink = _sink(db, run, options, progress, helpers, cache, len(work))
 
     stop = asyncio.Event()
 
@@ -223,31 +221,45 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
             await sink.drain()
             ticks += 1
             if ticks % 5 == 0:
-                writer.flush()
+                sink.flush()
 
     if progress:
         progress.start(len(cases) * config.k, len(done))
     store.set_status(db, run.id, "running")
-    flusher = asyncio.create_task(flush_periodically())
+    flusher: asyncio.Task[None] | None = None
     try:
-        await executor.execute(run.id, work, sink)
-    finally:
-        stop.set()
         try:
-            await flusher
-            await sink.drain()  # on any stop: what is judged is stored, the rest redone
+            if isinstance(sink, ProcessSink):
+                await sink.start()
+            flusher = asyncio.create_task(flush_periodically())
+            await executor.execute(run.id, work, sink)
         finally:
+            stop.set()
             try:
-                writer.flush()
+                if flusher is not None:
+                    await flusher
             finally:
-                writer.close()
+                await sink.close()  # on any stop: what is judged is stored, the rest redone
+    finally:
         if cache is not None:
             cache.close()
         for each in (model, *(helpers or {}).values()):
             await each.aclose()
         if progress:
             progress.stop()
-    return writer.written
+    return sink.written
+
+
+def _sink(db: Engine, run: Run, options: RunOptions, progress: Progress | None,
+          helpers: dict[str, Model] | None, cache: ResponseCache | None,
+          attempts: int) -> JudgingSink | ProcessSink:
+    """Where finished attempts are judged and stored: a worker process, or this one."""
+    config = run.config
+    if judge_worker.wanted(options.judge_worker, config.judge_model, attempts):
+        return ProcessSink(run.id, worker_url(db), config.judges, progress)
+    chosen = get_judges(config.judges, judge_context((helpers or {}).get("judge_model"),
+                                                      options, cache))
+    return JudgingSink(chosen, store.AttemptWriter(db), progress)
 
 
 def write_run_reports(run_id: str, options: RunOptions | None = None) -> RunResult:

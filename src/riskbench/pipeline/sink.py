@@ -10,6 +10,9 @@ instead of piling attempts up in memory. Judges
 that decide a batch in one go (`batched = True`) get the whole batch; the others are asked
 attempt by attempt, concurrently, as before.
 
+This sink judges in the engine's process; `judge_worker.ProcessSink` has the same face
+and judges and stores in a worker process (large runs without a judge model).
+
 Nothing is ever half-stored: an attempt reaches the writer only with all its verdicts,
 and one still queued when the process dies is simply missing, so a resume redoes it.
 """
@@ -23,6 +26,18 @@ from riskbench.judges import Judge
 from riskbench.pipeline.options import Progress
 from riskbench.store import AttemptWriter
 from riskbench.types import Attempt, TestCase, Verdict
+
+
+async def judge_all(judges: Sequence[Judge], batch: Sequence[tuple[TestCase, Attempt]]
+                    ) -> list[list[Verdict]]:
+    """Each judge's verdicts on the batch, in the batch's order (one list per judge)."""
+    return list(await asyncio.gather(*(_judge(judge, batch) for judge in judges)))
+
+
+async def _judge(judge: Judge, batch: Sequence[tuple[TestCase, Attempt]]) -> list[Verdict]:
+    if getattr(judge, "batched", False):
+        return list(await judge.judge_batch(batch))
+    return list(await asyncio.gather(*(judge.judge(c, a) for c, a in batch)))
 
 
 class JudgingSink:
@@ -55,8 +70,7 @@ class JudgingSink:
         if not batch:
             return
         try:
-            per_judge = await asyncio.gather(*(self._judge(judge, batch)
-                                               for judge in self.judges))
+            per_judge = await judge_all(self.judges, batch)
         finally:
             self._unjudged -= len(batch)
             if self._unjudged <= self.backlog:
@@ -66,8 +80,20 @@ class JudgingSink:
             if self.progress:
                 self.progress.advance(attempt)
 
-    @staticmethod
-    async def _judge(judge: Judge, batch: list[tuple[TestCase, Attempt]]) -> list[Verdict]:
-        if getattr(judge, "batched", False):
-            return list(await judge.judge_batch(batch))
-        return list(await asyncio.gather(*(judge.judge(c, a) for c, a in batch)))
+    def flush(self) -> None:
+        """Store what is judged (the periodic task calls it every 0.5 s)."""
+        self.writer.flush()
+
+    @property
+    def written(self) -> int:
+        return self.writer.written
+
+    async def close(self) -> None:
+        """On any stop: what is judged is stored, the rest is redone by a resume."""
+        try:
+            await self.drain()
+        finally:
+            try:
+                self.writer.flush()
+            finally:
+                self.writer.close()

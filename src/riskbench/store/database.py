@@ -16,12 +16,8 @@ from __future__ import annotations
 import os
 import sys
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import (
     ArgumentError,
@@ -32,7 +28,11 @@ from sqlalchemy.exc import (
 from sqlalchemy.pool import NullPool
 
 from riskbench.errors import UsageError
+from riskbench.jsonl import dumps, loads
 from riskbench.store.schema import Base
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_URL = "sqlite:///riskbench.db"
 URL_HINT = "use sqlite:///path/to/file.db or postgresql+psycopg://user:pass@host/db"
@@ -42,6 +42,11 @@ PG_MIGRATION_LOCK = 0x7269736B62656E63  # "riskbenc"
 
 def resolve_url(url: str | None) -> str:
     return url or os.environ.get("RISKBENCH_DB") or DEFAULT_URL
+
+
+def _json_text(value: Any) -> str:
+    """JSON columns written with orjson when installed (test cases at plan time, runs)."""
+    return dumps(value).decode()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -61,7 +66,8 @@ def _sqlite_autocommit(dbapi_connection: Any, record: Any) -> None:
 def _make_engine(url: str, shown: str, migrating: bool = False) -> Engine:
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, poolclass=NullPool)
+            engine = create_engine(url, poolclass=NullPool, json_serializer=_json_text,
+                                   json_deserializer=loads)
             event.listen(engine, "connect", _sqlite_autocommit if migrating else _sqlite_pragmas)
             if migrating:
                 event.listen(engine, "begin",
@@ -69,7 +75,8 @@ def _make_engine(url: str, shown: str, migrating: bool = False) -> Engine:
         elif migrating:
             engine = create_engine(url, poolclass=NullPool)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
+                                   json_deserializer=loads)
     except (ArgumentError, ValueError):
         raise UsageError(f"bad database URL {shown!r}; {URL_HINT}") from None
     except NoSuchModuleError:
@@ -82,11 +89,16 @@ def _make_engine(url: str, shown: str, migrating: bool = False) -> Engine:
     return engine
 
 
-def connect(url: str | None = None) -> Engine:
-    """An engine on the migrated database, or a UsageError naming what to fix."""
+def connect(url: str | None = None, *, current: bool = False) -> Engine:
+    """An engine on the migrated database, or a UsageError naming what to fix.
+    `current`: the caller knows the schema is the newest (a run's judging worker, whose
+    engine has just checked it), so neither the check nor alembic's import (a third of
+    that worker's start-up) is needed."""
     url = resolve_url(url)
     shown = url.split("@")[-1] if "@" in url else url  # never echo a password
     engine = _make_engine(url, shown)
+    if current:
+        return engine
     try:
         with engine.connect() as connection:  # the common case: current, no lock taken
             current = _revision(connection) == _head()
@@ -122,22 +134,30 @@ def migrate(connection: Connection, shown: str) -> None:
         return
     if current is None:
         _repair_unversioned(connection, shown)
+    from alembic import command
+
     cfg = _config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
 
 
 def _config() -> Config:
+    from alembic.config import Config  # alembic loads only where a schema is checked
+
     cfg = Config()
     cfg.set_main_option("script_location", str(files("riskbench.store").joinpath("migrations")))
     return cfg
 
 
 def _head() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
 def _revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from riskbench.errors import RunFailed, UsageError
+from riskbench.jsonl import dumps
 from riskbench.models.keys import scrub
 from riskbench.store import score_cache
 from riskbench.store.schema import AttemptRow, RunCaseRow, RunRow, TestCaseRow, VerdictRow
@@ -99,13 +100,17 @@ def get_run(engine: Engine, run_id: str) -> Run:
 
 
 def load_cases(engine: Engine, run_id: str) -> list[TestCase]:
-    with Session(engine) as session:
-        rows = session.execute(
-            select(TestCaseRow).join(RunCaseRow, RunCaseRow.test_case_id == TestCaseRow.id)
-            .where(RunCaseRow.run_id == run_id).order_by(RunCaseRow.position)
-        ).scalars()
-        return [TestCase(r.id, Item.from_json(r.item), r.attack, r.attack_family,
-                         Conversation.from_json(r.conversation), r.params) for r in rows]
+    """A run's test cases in plan order (columns, not ORM objects: a resume or a judging
+    worker reads every case of the run)."""
+    t = TestCaseRow
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.id, t.item, t.attack, t.attack_family, t.conversation, t.params)
+            .join(RunCaseRow, RunCaseRow.test_case_id == t.id)
+            .where(RunCaseRow.run_id == run_id).order_by(RunCaseRow.position))
+        return [TestCase(id_, Item.from_json(item), attack, family,
+                         Conversation.from_json(conversation), params)
+                for id_, item, attack, family, conversation, params in rows]
 
 
 def done_keys(engine: Engine, run_id: str) -> set[tuple[str, int]]:
@@ -193,37 +198,54 @@ def _status_counts(session: Session, run_ids: list[str]) -> dict[str, dict[str, 
     return counts
 
 
+ATTEMPT_COLUMNS = ("run_id", "test_case_id", "sample", "status", "output", "transcript",
+                   "prompt_tokens", "completion_tokens", "latency_s", "error", "cached")
+VERDICT_COLUMNS = ("run_id", "test_case_id", "sample", "judge", "outcome", "score", "safe",
+                   "rationale", "judge_version")
+
+
+def _driver_insert(table: str, columns: Sequence[str]) -> str:
+    """SQLite's INSERT that skips stored keys, with the driver's own placeholders."""
+    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+            f"({', '.join('?' * len(columns))}) ON CONFLICT DO NOTHING")
+
+
+_SQLITE_ATTEMPTS = _driver_insert("attempts", ATTEMPT_COLUMNS)
+_SQLITE_VERDICTS = _driver_insert("verdicts", VERDICT_COLUMNS)
+
+
 class AttemptWriter:
     """Buffers attempts with their verdicts and writes them in batches, each batch in
     one transaction, so an attempt is never stored without its verdicts. One connection
     for all batches (opening a SQLite connection per batch, with its pragmas, was a
-    tenth of the engine's CPU at thousands of attempts/s); `close` gives it back."""
+    tenth of the engine's CPU at thousands of attempts/s); `close` gives it back.
+
+    Rows are tuples in the tables' column order. On SQLite they go to the driver's
+    `executemany` as they are, the transcript already JSON text: SQLAlchemy's per-row
+    parameter processing was most of a batch's cost (docs/performance.md). Other
+    databases get them through SQLAlchemy Core (its JSON and type handling)."""
 
     def __init__(self, engine: Engine, batch_size: int = 256) -> None:
         self.engine = engine
         self.batch_size = batch_size
-        self._attempts: list[dict[str, Any]] = []
-        self._verdicts: list[dict[str, Any]] = []
+        self._raw = engine.dialect.name == "sqlite"
+        self._attempts: list[tuple[Any, ...]] = []
+        self._verdicts: list[tuple[Any, ...]] = []
         self._connection: Connection | None = None
         self.written = 0
 
     def add(self, attempt: Attempt, verdicts: Iterable[Verdict]) -> None:
-        self._attempts.append({
-            "run_id": attempt.run_id, "test_case_id": attempt.test_case_id,
-            "sample": attempt.sample, "status": attempt.status, "output": attempt.output,
-            "transcript": [{"role": m.role, "content": m.content} if type(m) is Message
-                           else asdict(m) for m in attempt.transcript],
-            "prompt_tokens": attempt.prompt_tokens,
-            "completion_tokens": attempt.completion_tokens,
-            "latency_s": attempt.latency_s, "error": scrub(attempt.error),
-            "cached": attempt.cached,
-        })
-        self._verdicts.extend({
-            "run_id": attempt.run_id, "test_case_id": attempt.test_case_id,
-            "sample": attempt.sample, "judge": v.judge, "outcome": v.outcome,
-            "score": v.score, "safe": v.safe, "rationale": scrub(v.rationale),
-            "judge_version": v.judge_version,
-        } for v in verdicts)
+        transcript = [{"role": m.role, "content": m.content} if type(m) is Message
+                      else asdict(m) for m in attempt.transcript]
+        run_id, test_case_id, sample = attempt.run_id, attempt.test_case_id, attempt.sample
+        self._attempts.append((
+            run_id, test_case_id, sample, attempt.status, attempt.output,
+            dumps(transcript).decode() if self._raw else transcript,
+            attempt.prompt_tokens, attempt.completion_tokens, attempt.latency_s,
+            scrub(attempt.error) if attempt.error else "", attempt.cached))
+        self._verdicts.extend(
+            (run_id, test_case_id, sample, v.judge, v.outcome, v.score, v.safe,
+             scrub(v.rationale), v.judge_version) for v in verdicts)
         if len(self._attempts) >= self.batch_size:
             self.flush()
 
@@ -239,9 +261,18 @@ class AttemptWriter:
         conn = self._connection
         try:
             with conn.begin():
-                conn.execute(_insert_ignore(self.engine, AttemptRow), self._attempts)
-                if self._verdicts:
-                    conn.execute(_insert_ignore(self.engine, VerdictRow), self._verdicts)
+                if self._raw:
+                    conn.exec_driver_sql(_SQLITE_ATTEMPTS, self._attempts)
+                    if self._verdicts:
+                        conn.exec_driver_sql(_SQLITE_VERDICTS, self._verdicts)
+                else:
+                    conn.execute(_insert_ignore(self.engine, AttemptRow),
+                                 [dict(zip(ATTEMPT_COLUMNS, row, strict=True))
+                                  for row in self._attempts])
+                    if self._verdicts:
+                        conn.execute(_insert_ignore(self.engine, VerdictRow),
+                                     [dict(zip(VERDICT_COLUMNS, row, strict=True))
+                                      for row in self._verdicts])
         except BaseException:
             self.close()  # a fresh connection for the next try
             raise
