@@ -163,8 +163,8 @@ def score_run(engine: Engine, run_id: str, judge: str, k: int,
         rows: dict[tuple[str, str], list[int]] = {}
         secure: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
         short: dict[str, int] = defaultdict(int)
-        for (expected, labels), values in labelled.items():
-            _add(rows.setdefault((key_of(labels), expected), [0] * len(COUNTS)), values)
+        for (expected, labels), sums in labelled.items():
+            _add(rows.setdefault((key_of(labels), expected), [0] * len(COUNTS)), sums)
         for (labels, sk_n, sk_s), n_cases in samples.items():
             key = key_of(labels)
             if sk_n >= k:
@@ -302,15 +302,13 @@ def _kept_cells(conn: Any, run_id: str, judge: str, exclude_blocked: bool
     cells: list[Cell] = []
     judged_by: list[JudgeCell] = []
     width = 10 + len(COUNTS)
-    for row in conn.execute(combos):
-        values = tuple(row)
-        cells.append((str(values[0]), tuple(str(v) for v in values[1:7]), int(values[7]),
-                      int(values[8]), int(values[9]), tuple(int(v) for v in values[10:width])))
+    for values in conn.execute(combos):  # counts are integers: SUM of integers
+        labels = values[1:7]
+        cells.append((values[0], labels, values[7], values[8], values[9], values[10:width]))
         for i, name in enumerate(judges):
             n, total, partial = values[width + 3 * i:width + 3 * i + 3]
             if n:
-                judged_by.append((cells[-1][0], cells[-1][1], name, int(n), float(total),
-                                  int(partial)))
+                judged_by.append((values[0], labels, name, n, float(total), partial))
     return cells, judged_by
 
 

@@ -8,8 +8,13 @@ Where no such folder can be had, templates are compiled as before."""
 
 from __future__ import annotations
 
-from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, PackageLoader, \
-    select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    select_autoescape,
+)
 
 
 def _bytecode_cache() -> BytecodeCache | None:
