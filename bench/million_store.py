@@ -9,7 +9,8 @@ provider blocks), each attempt with its transcript and the verdicts of two judge
 attempts. The run and its test cases go through `store.create_run`; attempts and
 verdicts are bulk-inserted with the same columns `AttemptWriter` writes.
 
-Then it times, each in its own process (peak RSS from `os.wait4`):
+Then it times, each in its own process (CPU and peak RSS from `os.wait4`; time with
+`--reuse`: a child of the process that built the store inherits its peak RSS):
 `riskbench report <run>` twice (the first computes the scores, the second may find them
 cached), `riskbench runs`, and `riskbench serve` answering real HTTP on 127.0.0.1: the
 run page (first and second request), its JSON, and transcript pages.
@@ -149,8 +150,10 @@ def _write(con: sqlite3.Connection, attempts: list, verdicts: list) -> None:
                     verdicts)
 
 
-def _timed(args: list[str]) -> tuple[float, float, int, str]:
-    """(wall s, peak RSS MB, exit code, tail of output) of one riskbench command."""
+def _timed(args: list[str]) -> tuple[float, float, float, int, str]:
+    """(wall s, CPU s, peak RSS MB, exit code, tail of output) of one riskbench command.
+    CPU (user + system, from `os.wait4`) is what the command costs whatever the load;
+    wall is what a user waits on this machine at this load."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "riskbench.cli", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -158,7 +161,8 @@ def _timed(args: list[str]) -> tuple[float, float, int, str]:
     output = proc.stdout.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, proc.returncode, output[-300:]
+    return (time.perf_counter() - start, usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024, proc.returncode, output[-300:])
 
 
 def _free_port() -> int:
@@ -245,6 +249,9 @@ def main() -> None:
         start = time.perf_counter()
         build(args.db, args.cases, args.k, args.small_runs)
         print(f"built {args.db} in {time.perf_counter() - start:.0f} s", flush=True)
+    start = time.perf_counter()  # a store built by an older riskbench: migrate it first
+    store.connect(f"sqlite:///{args.db}").dispose()
+    print(f"schema at head after {time.perf_counter() - start:.1f} s", flush=True)
     con = sqlite3.connect(args.db)
     (run_id, n_cases), = con.execute(
         "SELECT id, n_cases FROM runs ORDER BY n_cases DESC LIMIT 1").fetchall()
@@ -267,12 +274,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as out:
         for label in ("report, first", "report, again")[:1 if args.once else 2]:
-            wall, rss, code, tail = _timed(["report", run_id, "--db", url, "--out", out])
-            row(f"riskbench {label}", wall, f"exit {code}, peak RSS {rss:.0f} MB")
+            wall, cpu, rss, code, tail = _timed(["report", run_id, "--db", url, "--out", out])
+            row(f"riskbench {label}", wall, f"exit {code}, CPU {cpu:.2f} s, peak RSS {rss:.0f} MB")
             if code:
                 print(tail)
-    wall, rss, code, tail = _timed(["runs", "--db", url])
-    row("riskbench runs", wall, f"exit {code}, peak RSS {rss:.0f} MB")
+    wall, cpu, rss, code, tail = _timed(["runs", "--db", url])
+    row("riskbench runs", wall, f"exit {code}, CPU {cpu:.2f} s, peak RSS {rss:.0f} MB")
     if code:
         print(tail)
     if not args.skip_web:

@@ -33,7 +33,15 @@ from riskbench.types import Score
 GROUPS = ("overall", "attack", "injection_task")
 
 
+AGENT_JUDGES = ("agent_utility", "agent_security")
+
+
 def _rows(engine: Engine, run_id: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:  # most runs have none: one seek of ix_verdicts_run_judge
+        if conn.execute(select(VerdictRow.judge).where(
+                VerdictRow.run_id == run_id, VerdictRow.judge.in_(AGENT_JUDGES))
+                .limit(1)).first() is None:
+            return []  # (the query below walks a large run's attempts to find that out)
     query = (
         select(VerdictRow.test_case_id, VerdictRow.sample, VerdictRow.judge,
                VerdictRow.outcome, VerdictRow.rationale, TestCaseRow.attack,
@@ -43,7 +51,7 @@ def _rows(engine: Engine, run_id: str) -> list[dict[str, Any]]:
               & (AttemptRow.sample == VerdictRow.sample))
         .join(TestCaseRow, TestCaseRow.id == VerdictRow.test_case_id)
         .where(VerdictRow.run_id == run_id, AttemptRow.status == "ok",
-               VerdictRow.judge.in_(("agent_utility", "agent_security")))
+               VerdictRow.judge.in_(AGENT_JUDGES))
     )
     attempts: dict[tuple[str, int], dict[str, Any]] = {}
     with Session(engine) as session:

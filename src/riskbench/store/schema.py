@@ -115,6 +115,43 @@ class ScoreCacheRow(Base):
     computed_at: Mapped[str] = mapped_column(String(32))
 
 
+class CaseCountRow(Base):
+    """Per run, judge and test case, counts the database keeps as attempts and verdicts
+    are written (triggers of migration 0006): judge '' holds the case's attempts by
+    status, a judge's row its verdicts on the case's replies. Raw counts; metrics give
+    them meaning."""
+
+    __tablename__ = "case_counts"
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    judge: Mapped[str] = mapped_column(String(128), primary_key=True)
+    test_case_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)  # attempts ('' row) or judged replies
+    ok: Mapped[int] = mapped_column(Integer)
+    blocked: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)  # errors and time-outs
+    safe: Mapped[int] = mapped_column(Integer)  # verdicts with safe = true
+    o_safe: Mapped[int] = mapped_column(Integer)  # o_<outcome>: verdicts per outcome
+    o_unsafe: Mapped[int] = mapped_column(Integer)
+    o_refusal: Mapped[int] = mapped_column(Integer)
+    o_compliance: Mapped[int] = mapped_column(Integer)
+    o_correct: Mapped[int] = mapped_column(Integer)
+    o_incorrect: Mapped[int] = mapped_column(Integer)
+    o_undetermined: Mapped[int] = mapped_column(Integer)
+    o_evasive: Mapped[int] = mapped_column(Integer)
+    decided: Mapped[int] = mapped_column(Integer)  # outcome other than undetermined
+    score_sum: Mapped[float] = mapped_column(Float)  # of the decided verdicts
+    partial: Mapped[int] = mapped_column(Integer)  # compliance scored within the band
+
+
+class CaseCountsBandRow(Base):
+    """The partial-refusal score band `case_counts.partial` is counted with."""
+
+    __tablename__ = "case_counts_band"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    low: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+
+
 class MonitorModelRow(Base):
     """The monitor's model registry (frontier-risk monitor)."""
 
