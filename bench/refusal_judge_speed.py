@@ -103,6 +103,7 @@ def main() -> None:
     shipped = encoder_config()
     for config in (shipped, (128, 6)):
         embed(texts[:4], *config)  # load the model outside the timing
+    classify("warm up: compile the patterns")
     rules = timed(lambda: [classify(t) for t in texts], n)
     unclear = [t for t in texts if not clear(classify(t)) and english(t)]
     print(f"{n} replies ({'XSTest dev' if args.xstest else 'templates, ~128 tokens'}), "
