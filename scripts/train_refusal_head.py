@@ -2,6 +2,7 @@
 
     python scripts/train_refusal_head.py        # writes the head
     python scripts/train_refusal_head.py --cv   # 5-fold CV inside dev, writes nothing
+    python scripts/train_refusal_head.py --cv --by-type   # leave one prompt type out
     python scripts/train_refusal_head.py --cv --max-tokens 64 --layers 3   # another encoder
 
 From the dev split (judges/data/xstest_split.json) of the XSTest human labels in
@@ -48,12 +49,17 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def cross_validate(rows: list[LabelledResponse], x: np.ndarray, y: np.ndarray,
-                   thresholds: tuple[float, float] = THRESHOLDS) -> None:
+                   thresholds: tuple[float, float] = THRESHOLDS, by_type: bool = False
+                   ) -> None:
     """Out-of-fold P(refused) for every dev row; agreement per model of the head alone
-    (at 0.5), the rules, and the rules with the head on their unclear cases."""
-    fold = np.array([zlib.crc32(r.id.encode()) % 5 for r in rows])
+    (at 0.5), the rules, and the rules with the head on their unclear cases. Folds: five
+    by prompt id, or (`by_type`) one per XSTest prompt type, each type judged by a head
+    that never saw it."""
+    kinds = sorted({r.kind for r in rows})
+    fold = np.array([kinds.index(r.kind) if by_type else zlib.crc32(r.id.encode()) % 5
+                     for r in rows])
     p = np.zeros(len(rows))
-    for k in range(5):
+    for k in sorted(set(fold.tolist())):
         w, b = fit(x[fold != k], y[fold != k])
         p[fold == k] = 1.0 / (1.0 + np.exp(-(x[fold == k].astype(np.float64) @ w + b)))
     print("| model | n | head alone | rules | rules + head | undetermined |\n"
@@ -77,6 +83,8 @@ def cross_validate(rows: list[LabelledResponse], x: np.ndarray, y: np.ndarray,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cv", action="store_true", help="5-fold CV inside dev; write nothing")
+    ap.add_argument("--by-type", action="store_true",
+                    help="with --cv: leave one XSTest prompt type out at a time")
     ap.add_argument("--thresholds", type=float, nargs=2, default=THRESHOLDS,
                     metavar=("LEAN", "SURE"), help="refusal_model.combine's thresholds")
     ap.add_argument("--max-tokens", type=int, default=MAX_TOKENS, help="token cut")
@@ -88,7 +96,7 @@ def main() -> None:
     x = embed(texts, args.max_tokens, args.layers)
     y = np.array([r.refused for r in rows], dtype=np.float64)
     if args.cv:
-        cross_validate(rows, x, y, tuple(args.thresholds))
+        cross_validate(rows, x, y, tuple(args.thresholds), args.by_type)
         return
     w, b = fit(x, y)
     p = 1.0 / (1.0 + np.exp(-(x.astype(np.float64) @ w + b)))

@@ -67,3 +67,24 @@ def test_embeddings_keep_the_callers_order_whatever_the_lengths() -> None:
     for a, b in zip(together, alone, strict=True):
         assert float(a @ b) > 0.999
     assert float(together[0] @ together[1]) < 0.9  # distinct rows, not one copied
+
+
+@pytest.mark.slow
+def test_the_numpy_input_encoder_is_the_models_own() -> None:
+    """The shipped 0-layer encoder is computed in numpy (no torch threads per reply); it
+    must give what transformers' MiniLM gives with no attention layers, to float error."""
+    import numpy as np
+    import torch
+
+    from riskbench.judges.refusal_model import _encoder, embed
+
+    texts = ["Short.", PARTIAL_REPLY * 3, PREAMBLE_REPLY, "I can't help with that."]
+    tokenizer, model = _encoder(0)
+    ids = tokenizer(texts, truncation=True, max_length=128)["input_ids"]
+    with torch.inference_mode():
+        want = np.stack([torch.nn.functional.normalize(
+            model(**tokenizer.pad({"input_ids": [seq]}, return_tensors="pt"))
+            .last_hidden_state.mean(1), dim=1)[0].numpy() for seq in ids])
+    got = embed(texts, 128, 0)
+    assert np.abs(got - want).max() < 1e-5
+    assert float(got[0] @ got[1]) < 0.95  # distinct rows
