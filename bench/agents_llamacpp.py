@@ -54,7 +54,7 @@ def run(spec: str, url: str, work: Path, limit: str, suite: str, attack: str
     db = work / f"{len(list(work.glob('*.db')))}.db"
     command = [sys.executable, "-m", "riskbench.cli", "run", "--model", spec,
                "--suite", f"agentdojo:{suite}", "--attacks", attack, "--limit", limit,
-               "--sample", "stratified", "--concurrency", "1", "--max-tokens", "256",
+               "--sample", "stratified", "--concurrency", "1", "--max-tokens", "128",
                "--timeout", "900", "--db", f"sqlite:///{db}", "--out", str(work / db.stem)]
     env = dict(os.environ, RISKBENCH_CACHE=str(work / "cache.sqlite"),
                PYTHONPATH=str(ROOT / "src"), COLUMNS="100")
