@@ -26,6 +26,7 @@ Steady rate: completions between 1 s after the start and 1 s before the last one
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -128,38 +130,45 @@ def main() -> None:
                               "print(inspect_ai.__version__)"], capture_output=True,
                              text=True, check=True).stdout.strip()
     latencies = [float(x) for x in args.latency.split(",")]
+    with endpoint(latencies) as (workdir, port):
+        print(f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}; "
+              f"inspect-ai {version}; {args.n} samples, {args.in_flight} in flight")
+        for latency in latencies:
+            compare(latency, port, args, workdir)
+        print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+
+
+@contextlib.contextmanager
+def endpoint(latencies: list[float]) -> Iterator[tuple[Path, int]]:
+    """engine_throughput's nginx in a temporary folder: (that folder, its port)."""
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        server, port = start_nginx(workdir, latencies)
+        server, port = start_nginx(Path(tmp), latencies)
         try:
-            print(f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}; "
-                  f"inspect-ai {version}; {args.n} samples, {args.in_flight} in flight")
-            for latency in latencies:
-                base = str(round(latency * 1000))
-                url = f"http://127.0.0.1:{port}/{base}/v1"
-                limit = args.in_flight / latency
-                floor = math.ceil(args.n / args.in_flight) * latency
-                rb_wall, rb_cpu = riskbench_cli(url, args.in_flight, args.n, workdir)
-                rb_steady = steady_rate(riskbench_run(base, port, args.in_flight, args.n,
-                                                      workdir).stamps)
-                in_wall, in_cpu, in_steady, in_errors = inspect_cli(
-                    args.inspect_python, url, args.in_flight, args.n, workdir)
-                print(f"\nlatency {latency * 1000:.0f} ms: limit {limit:.0f}/s, floor "
-                      f"{floor:.1f} s\n"
-                      f"{'what':<12}{'wall s':>9}{'CPU s':>9}{'CPU ms/sample':>15}"
-                      f"{'steady/s':>10}{'steady/limit':>14}")
-                for what, wall, cpu, steady in (("riskbench", rb_wall, rb_cpu, rb_steady),
-                                                ("Inspect AI", in_wall, in_cpu, in_steady)):
-                    print(f"{what:<12}{wall:>9.1f}{cpu:>9.1f}{cpu / args.n * 1000:>15.2f}"
-                          f"{steady:>10.0f}{steady / limit:>14.3f}")
-                print(f"Inspect / riskbench: wall {in_wall / rb_wall:.1f}x, CPU "
-                      f"{in_cpu / rb_cpu:.1f}x, steady rate {rb_steady / in_steady:.1f}x"
-                      + (f"; Inspect errored samples: {in_errors}" if in_errors else ""),
-                      flush=True)
-            print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+            yield Path(tmp), port
         finally:
             server.terminate()
             server.wait()
+
+
+def compare(latency: float, port: int, args: argparse.Namespace, workdir: Path) -> None:
+    base = str(round(latency * 1000))
+    url = f"http://127.0.0.1:{port}/{base}/v1"
+    limit = args.in_flight / latency
+    floor = math.ceil(args.n / args.in_flight) * latency
+    rb_wall, rb_cpu = riskbench_cli(url, args.in_flight, args.n, workdir)
+    rb_steady = steady_rate(riskbench_run(base, port, args.in_flight, args.n, workdir).stamps)
+    in_wall, in_cpu, in_steady, in_errors = inspect_cli(
+        args.inspect_python, url, args.in_flight, args.n, workdir)
+    print(f"\nlatency {latency * 1000:.0f} ms: limit {limit:.0f}/s, floor {floor:.1f} s\n"
+          f"{'what':<12}{'wall s':>9}{'CPU s':>9}{'CPU ms/sample':>15}"
+          f"{'steady/s':>10}{'steady/limit':>14}")
+    for what, wall, cpu, steady in (("riskbench", rb_wall, rb_cpu, rb_steady),
+                                    ("Inspect AI", in_wall, in_cpu, in_steady)):
+        print(f"{what:<12}{wall:>9.1f}{cpu:>9.1f}{cpu / args.n * 1000:>15.2f}"
+              f"{steady:>10.0f}{steady / limit:>14.3f}")
+    print(f"Inspect / riskbench: wall {in_wall / rb_wall:.1f}x, CPU {in_cpu / rb_cpu:.1f}x, "
+          f"steady rate {rb_steady / in_steady:.1f}x"
+          + (f"; Inspect errored samples: {in_errors}" if in_errors else ""), flush=True)
 
 
 if __name__ == "__main__":
