@@ -11,16 +11,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from riskbench.errors import UsageError
-from riskbench.models.base import Model, ModelDefaults
+from riskbench.models.base import Model, ModelDefaults, ProviderFactory
 from riskbench.models.catalog import catalog, metadata_for
 
 if TYPE_CHECKING:
     from riskbench.models.base import providers
+    from riskbench.registry import Registry
 
 PROVIDERS = ("chat_completions", "image_generation", "local", "prompted_tools", "scripted")
 
 
-def _registered() -> Any:
+def _registered() -> Registry[ProviderFactory]:
     for name in PROVIDERS:
         importlib.import_module(f"riskbench.models.{name}")
     from riskbench.models.base import providers
@@ -35,7 +36,7 @@ def get_model(spec: str) -> Model:
             f"bad model spec {spec!r}; write provider:name, e.g. local:smollm2, "
             "openai:gpt-4o-mini or openai-compatible:http://127.0.0.1:8000/v1:my-model"
         )
-    return _registered().get(provider)(rest)  # type: ignore[no-any-return]
+    return _registered().get(provider)(rest)
 
 
 def __getattr__(name: str) -> Any:
