@@ -16,7 +16,7 @@ import asyncio
 import os
 import time
 
-from riskbench.models import get_model
+from riskbench.models import get_model, weights_cache
 from riskbench.models.local import LocalModel, _load, _Request
 from riskbench.suites import load_suite
 from riskbench.types import Message
@@ -37,9 +37,13 @@ def main() -> None:
     args = parser.parse_args()
     model = get_model("local:smollm2")
     assert isinstance(model, LocalModel)
+    assert model.gguf_file is not None
+    cached = weights_cache.is_complete(
+        weights_cache.cache_folder(model.folder / model.gguf_file))
     start = time.perf_counter()
     _load(str(model.folder), model.gguf_file)
-    print(f"model load {time.perf_counter() - start:.1f} s; "
+    print(f"model load {time.perf_counter() - start:.1f} s "
+          f"({'dequantised copy from the cache' if cached else 'GGUF dequantised, cached'}); "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
     prompts = [item.prompt for item in load_suite("starter").items[:args.n]]
     model._generate_batch(_requests(prompts[:2], 8))  # warm-up

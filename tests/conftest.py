@@ -22,6 +22,13 @@ def _data_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("data-cache")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _model_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The embedded model is dequantised once per session (subprocesses inherit it), and
+    never into the user's own cache."""
+    os.environ["RISKBENCH_MODEL_CACHE"] = str(tmp_path_factory.mktemp("models"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _data_cache: Path) -> None:
     """Every test gets its own cache and working folder; no key leaks in from outside."""

@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "riskbench"
 
 # Shared vocabulary every stage may use; they import only each other.
 BASE = ("types", "taxonomy", "errors", "registry", "atomic", "jsonl", "version", "images",
-        "escaping", "validation")
+        "escaping", "validation", "cachedir")
 STAGES = ("suites", "attacks", "models", "engine", "judges", "store", "metrics", "report",
           "web", "pipeline", "cli")
 RANK = {**dict.fromkeys(BASE, 0), **{name: n for n, name in enumerate(STAGES, start=1)}}

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from riskbench.atomic import write_atomic
+from riskbench.cachedir import cache_dir
 from riskbench.errors import UsageError
 
 _REF = re.compile(r"\[image sha256:([0-9a-f]{64})\]")
@@ -28,8 +29,7 @@ def images_dir() -> Path:
     cache = os.environ.get("RISKBENCH_CACHE")
     if cache:
         return Path(cache).parent / "images"
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "riskbench" / "images"
+    return cache_dir() / "images"
 
 
 def store_image(data: bytes, folder: Path | None = None) -> str:

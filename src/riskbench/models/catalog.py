@@ -7,12 +7,13 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from riskbench.models.catalog_file import parse_models
 from riskbench.types import ModelInfo
 
 
 @cache
 def catalog() -> dict[str, ModelInfo]:
+    from riskbench.models.catalog_file import parse_models  # YAML, on first use only
+
     text = files("riskbench.models").joinpath("data/catalog.yaml").read_text(encoding="utf-8")
     return {m.id: m for m in parse_models(text, "riskbench/models/data/catalog.yaml")}
 

@@ -3,15 +3,14 @@ and `hf:<folder>` (any chat model already on disk; nothing is downloaded).
 
 Requests from the engine are gathered into batches with left padding, because on two
 cores one sequence decodes at ~20 tokens/s and a batch of 32 at ~195. The weights load
-once per process and are shared by every run in it.
+once per process and are shared by every run in it; a GGUF file is dequantised once per
+machine (`weights_cache`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.util
-import io
 import os
 import threading
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from riskbench.errors import ModelError, UsageError
+from riskbench.models import weights_cache
 from riskbench.models.base import ModelDefaults, providers
 from riskbench.types import Generation, Message
 
@@ -46,17 +46,14 @@ def _load(folder: str, gguf_file: str | None) -> tuple[Any, Any]:
         key = (folder, gguf_file)
         if key not in _loaded:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            from transformers import AutoModelForCausalLM, AutoTokenizer
             from transformers.utils import logging as hf_logging
 
             hf_logging.set_verbosity_error()
             hf_logging.disable_progress_bar()
-            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf_file)
+            tokenizer, model = weights_cache.load(Path(folder), gguf_file)
             tokenizer.padding_side = "left"
             if tokenizer.pad_token is None:
                 tokenizer.pad_token = tokenizer.eos_token
-            with contextlib.redirect_stderr(io.StringIO()):  # transformers' GGUF progress bar
-                model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf_file)
             model.eval()
             _loaded[key] = (tokenizer, model)
         return _loaded[key]
