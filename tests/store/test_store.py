@@ -52,3 +52,24 @@ def test_every_verdict_stores_its_judge_and_version(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "r.db") as conn:
         stored = conn.execute("select judge, judge_version from verdicts").fetchall()
     assert stored == [("refusal", verdict.judge_version)]
+
+
+def test_the_fast_schema_check_knows_alembics_head() -> None:
+    """`connect` trusts store.database.HEAD to skip alembic on a current store: a new
+    migration must move it, or every store would be migrated on each connect."""
+    from riskbench.store import database
+
+    assert database._head() == database.HEAD
+
+
+def test_a_current_store_opens_without_importing_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    store.connect(url)
+    code = (f"import sys; from riskbench import store; store.connect({url!r}); "
+            "print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"

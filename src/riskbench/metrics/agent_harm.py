@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from riskbench.metrics.agents import rate
+from riskbench.metrics.agents import has_verdicts, rate
 from riskbench.store.schema import AttemptRow, TestCaseRow, VerdictRow
 from riskbench.types import Score
 
@@ -38,6 +38,8 @@ PAIRS = (("harm_score", "benign_score"), ("refusal_rate", "benign_refusal_rate")
 
 
 def _rows(engine: Engine, run_id: str) -> list[dict[str, Any]]:
+    if not has_verdicts(engine, run_id, JUDGES):
+        return []
     query = (
         select(VerdictRow.test_case_id, VerdictRow.sample, VerdictRow.judge,
                VerdictRow.outcome, VerdictRow.score, TestCaseRow.attack,

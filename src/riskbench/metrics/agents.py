@@ -19,7 +19,7 @@ suites have 726 cases).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -36,12 +36,19 @@ GROUPS = ("overall", "attack", "injection_task")
 AGENT_JUDGES = ("agent_utility", "agent_security")
 
 
+def has_verdicts(engine: Engine, run_id: str, judges: Sequence[str]) -> bool:
+    """Whether any of `judges` judged the run: one seek of ix_verdicts_run_judge. Most
+    runs have no agent verdicts, and the joins that read them walk a large run's attempts
+    to find that out (seconds per report and dashboard page at a million attempts)."""
+    with engine.connect() as conn:
+        return conn.execute(select(VerdictRow.judge).where(
+            VerdictRow.run_id == run_id, VerdictRow.judge.in_(judges))
+            .limit(1)).first() is not None
+
+
 def _rows(engine: Engine, run_id: str) -> list[dict[str, Any]]:
-    with engine.connect() as conn:  # most runs have none: one seek of ix_verdicts_run_judge
-        if conn.execute(select(VerdictRow.judge).where(
-                VerdictRow.run_id == run_id, VerdictRow.judge.in_(AGENT_JUDGES))
-                .limit(1)).first() is None:
-            return []  # (the query below walks a large run's attempts to find that out)
+    if not has_verdicts(engine, run_id, AGENT_JUDGES):
+        return []
     query = (
         select(VerdictRow.test_case_id, VerdictRow.sample, VerdictRow.judge,
                VerdictRow.outcome, VerdictRow.rationale, TestCaseRow.attack,
