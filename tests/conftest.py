@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers.chat_server import ServerThread, make_app
+
+# started in the background (`cmd &` in a script), the suite inherits SIGINT ignored and so
+# would every run it starts; the tests that press Ctrl-C on a run need it delivered
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"

@@ -28,7 +28,6 @@ from typing import Any
 
 import yaml
 
-from riskbench.engine.agent_loop import spoken
 from riskbench.judges.agent import cached, replay_calls
 from riskbench.judges.base import LocalJudge, judges
 from riskbench.judges.refusal import classify, refused
@@ -43,6 +42,10 @@ def rules() -> dict[str, Any]:
 
 def reading(attempt: Attempt) -> tuple[bool, str]:
     """(refused, why): the refusal judge's rules on every assistant message."""
+    # imported here: the engine's face pulls in attacks and suites, which commands that
+    # only list judges (`riskbench runs`) must not pay for
+    from riskbench.engine.agent_loop import spoken
+
     texts = [spoken(m.content) for m in attempt.transcript if m.role == "assistant"]
     texts = [t for t in texts if t]
     for i, text in enumerate(texts):
@@ -54,6 +57,7 @@ def reading(attempt: Attempt) -> tuple[bool, str]:
 
 def replay(case: TestCase, attempt: Attempt) -> dict[str, Any]:
     """grade, refused, why, said (any assistant text), calls, malformed, differs."""
+    from riskbench.engine.agent_loop import spoken
     from riskbench.suites.agent_harm import HarmEnvironment
 
     def compute() -> dict[str, Any]:

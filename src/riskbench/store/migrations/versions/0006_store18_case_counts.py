@@ -57,8 +57,10 @@ def upgrade() -> None:
         sa.Column("low", sa.Float, nullable=False),
         sa.Column("high", sa.Float, nullable=False),
     )
-    data = yaml.safe_load(files("riskbench.judges").joinpath("data/refusal_scores.yaml")
-                          .read_text("utf-8"))
+    # read by path: files("riskbench.judges") would import the judges' package (every
+    # judge, numpy) into each command that creates a store, `riskbench runs` included
+    scores = files("riskbench").joinpath("judges", "data", "refusal_scores.yaml")
+    data = yaml.safe_load(scores.read_text("utf-8"))
     low, high = data["partial_band"]
     op.execute(f"INSERT INTO case_counts_band (id, low, high) VALUES (1, {float(low)!r}, "
                f"{float(high)!r})")
