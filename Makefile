@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup system-deps run test lint bench
+.PHONY: setup system-deps llama-server run test lint bench
 
 $(BIN)/riskbench: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,18 @@ system-deps:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq postgresql chromium >/dev/null; }
 
-test: setup system-deps
-	$(BIN)/python -m pytest
+# llama.cpp's own server, built from source (~10 min on 2 idle cores; docs/agents.md): the
+# native tool path is tested against it, and the tests fail rather than skip without it.
+# `make test LLAMA_SERVER=` skips that build (and those tests).
+LLAMA_SERVER ?= $(VENV)/llama.cpp/bin/llama-server
+$(VENV)/llama.cpp/bin/llama-server: scripts/build_llama_server.sh
+	scripts/build_llama_server.sh $(VENV)/llama.cpp
+
+llama-server: $(LLAMA_SERVER)
+
+test: setup system-deps $(LLAMA_SERVER)
+	$(if $(LLAMA_SERVER),RISKBENCH_LLAMA_SERVER=$(abspath $(LLAMA_SERVER)) RISKBENCH_REQUIRE_LLAMA_SERVER=1) \
+	  $(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check src tests bench
