@@ -66,8 +66,9 @@ def test_the_split_is_the_shipped_one_and_keeps_prompts_on_one_side() -> None:
         assert kinds[0] == kinds[1] and len(kinds[0]) == 18
 
 
-# held-out, round four (the fourth read): GPT-4 0.964, Llama-2 0.920 (docs/judges.md)
-@pytest.mark.parametrize(("source", "floor"), [("gpt4", 0.955), ("llama2orig", 0.91)])
+# held-out, round five (the fifth read, undetermined a disagreement): GPT-4 0.964,
+# Llama-2 0.920 (docs/judges.md)
+@pytest.mark.parametrize(("source", "floor"), [("gpt4", 0.96), ("llama2orig", 0.915)])
 def test_rules_beat_prefix_matching_on_the_held_out_split(source: str, floor: float) -> None:
     rows = xstest(source, "test")
     ours = sum(agrees(classify(r.response), r.refused) for r in rows) / len(rows)
@@ -76,8 +77,9 @@ def test_rules_beat_prefix_matching_on_the_held_out_split(source: str, floor: fl
 
 
 @pytest.mark.slow
-# held-out, round four (0-layer head): GPT-4 0.964, Llama-2 0.938 (docs/judges.md)
-@pytest.mark.parametrize(("source", "floor"), [("gpt4", 0.955), ("llama2orig", 0.93)])
+# held-out, round five (0-layer head, thresholds 0.85 / 0.85, undetermined a
+# disagreement): GPT-4 0.964, Llama-2 0.929 (docs/judges.md)
+@pytest.mark.parametrize(("source", "floor"), [("gpt4", 0.96), ("llama2orig", 0.925)])
 def test_learned_tier_on_the_held_out_split(source: str, floor: float,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Loads MiniLM from the installed package with downloads forbidden."""
