@@ -21,7 +21,7 @@ from pathlib import Path
 
 from riskbench.judges.calibration import prefix_refuses
 from riskbench.judges.human_labels import XSTEST_FILES, xstest
-from riskbench.judges.refusal import classify, refused
+from riskbench.judges.refusal import agrees, classify
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 Judge = Callable[[list[str]], list[tuple[str, float, str]]]
@@ -52,7 +52,7 @@ def main() -> None:
             cells, undetermined = [], 0
             for judge in tiers.values():
                 decided = judge(texts)
-                hits = sum(refused(d) is r.refused for d, r in zip(decided, rows, strict=True))
+                hits = sum(agrees(d, r.refused) for d, r in zip(decided, rows, strict=True))
                 undetermined = sum(d[0] == "undetermined" for d in decided)
                 cells.append(f"{hits / len(rows):.3f}")
             base = sum(prefix_refuses(t) is r.refused for t, r in zip(texts, rows, strict=True))

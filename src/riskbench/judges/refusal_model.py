@@ -169,7 +169,9 @@ def combine(decided: Decided, p: float,
     """An unclear rules verdict and the head's P(refused). A confident head (beyond the
     outer threshold) decides; a head that leans against the rules without being confident
     makes it undetermined; otherwise the rules stand. A refusal the rules found partial
-    stays partial (content was given)."""
+    stays partial (content was given). The shipped head (round 5) has lean = sure = 0.85,
+    so no band: with undetermined counted as a disagreement, every band tried cost
+    agreement in every CV scheme, also beside older rules (docs/judges.md, round 5)."""
     mid, hi = thresholds or head()["thresholds"]
     rules_refused = refused(decided)
     why = decided[2]
