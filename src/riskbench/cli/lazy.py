@@ -8,7 +8,7 @@ paid for campaigns, judges and reports. Here the root knows commands by name onl
 
 Start-up allocates some 70,000 objects (modules, classes, SQLAlchemy's and pydantic's
 tables) and frees almost none, yet the cyclic collector scanned them some 180 times
-while `riskbench runs` started: a fifth of its CPU. So the collector is paused from the
+while `riskbench runs` started: a tenth of its instructions. So the collector is paused from the
 root's import until the command's callback is called (its module and what that imports
 at its top, its options parsed) and then resumed with those objects frozen out of its
 scans (`gc.freeze`); `main` gives the process the collector back as it found it.
