@@ -29,7 +29,11 @@ def command(src: Path, db: str, *extra: str) -> list[str]:
 
 
 def env_for(src: Path, workdir: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(src), "RISKBENCH_CACHE": str(workdir / "c.sqlite"),
+    """The commands write their .pyc files (the warm-up run does), as an installed
+    package has them, even where PYTHONDONTWRITEBYTECODE is set: a tree never compiled
+    would otherwise compile its sources again in every command."""
+    return {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+            "PYTHONPATH": str(src), "RISKBENCH_CACHE": str(workdir / "c.sqlite"),
             "RISKBENCH_PROGRESS": "0"}
 
 

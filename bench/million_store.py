@@ -12,10 +12,15 @@ verdicts are bulk-inserted with the same columns `AttemptWriter` writes.
 Then it times, each in its own process (CPU and peak RSS from `os.wait4`; time with
 `--reuse`: a child of the process that built the store inherits its peak RSS):
 `riskbench report <run>` twice (the first computes the scores, the second may find them
-cached), `riskbench runs`, and `riskbench serve` answering real HTTP on 127.0.0.1: the
-run page (first and second request), its JSON, and transcript pages.
+cached), `riskbench runs` and `riskbench --help` `--repeat` times each (min and median:
+one start-up on a shared machine is mostly its load), and `riskbench serve` answering
+real HTTP on 127.0.0.1: the run page (first and second request), its JSON, and
+transcript pages. The commands run with their .pyc files written (a first, untimed
+`runs` writes them even where PYTHONDONTWRITEBYTECODE is set, as installed packages have
+them): compiling the sources again in every command was up to a tenth of a start-up.
 
-    python bench/million_store.py [--db PATH] [--reuse]  (PATH: temp folder/million.db)
+    python bench/million_store.py [--db PATH] [--reuse] [--repeat 5]
+    (PATH: temp folder/million.db)
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import os
 import random
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -155,8 +161,9 @@ def _timed(args: list[str]) -> tuple[float, float, float, int, str]:
     CPU (user + system, from `os.wait4`) is what the command costs whatever the load;
     wall is what a user waits on this machine at this load."""
     start = time.perf_counter()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.Popen([sys.executable, "-m", "riskbench.cli", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     assert proc.stdout is not None
     output = proc.stdout.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(proc.pid, 0)
@@ -240,6 +247,7 @@ def main() -> None:
     parser.add_argument("--small-runs", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="keep an existing --db")
     parser.add_argument("--skip-web", action="store_true")
+    parser.add_argument("--repeat", type=int, default=5, help="times `runs` and `--help` run")
     parser.add_argument("--once", action="store_true",
                         help="each measurement once (for code that takes minutes a page)")
     args = parser.parse_args()
@@ -278,10 +286,17 @@ def main() -> None:
             row(f"riskbench {label}", wall, f"exit {code}, CPU {cpu:.2f} s, peak RSS {rss:.0f} MB")
             if code:
                 print(tail)
-    wall, cpu, rss, code, tail = _timed(["runs", "--db", url])
-    row("riskbench runs", wall, f"exit {code}, CPU {cpu:.2f} s, peak RSS {rss:.0f} MB")
-    if code:
-        print(tail)
+    _timed(["runs", "--db", url])  # writes the .pyc files of what `runs` imports
+    for name, command in (("riskbench runs", ["runs", "--db", url]),
+                          ("riskbench --help", ["--help"])):
+        times = [_timed(command) for _ in range(args.repeat)]
+        walls, cpus = sorted(t[0] for t in times), sorted(t[1] for t in times)
+        row(f"{name} (min of {args.repeat})", walls[0],
+            f"median {statistics.median(walls):.2f} s; CPU min {cpus[0]:.2f} s, median "
+            f"{statistics.median(cpus):.2f} s; exit {max(t[3] for t in times)}, peak RSS "
+            f"{max(t[2] for t in times):.0f} MB")
+        if any(t[3] for t in times):
+            print(next(t[4] for t in times if t[3]))
     if not args.skip_web:
         rss = dashboard(args.db, run_id, row, args.once)
         row("riskbench serve (whole session)", 0.0, f"peak RSS {rss:.0f} MB")

@@ -19,7 +19,6 @@ from riskbench.types import (
     TestCase,
     Verdict,
 )
-from riskbench.version import __version__
 
 if TYPE_CHECKING:
     from riskbench.pipeline import (
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
         resume,
         write_run_reports,
     )
+    from riskbench.version import __version__
 
 _PIPELINE = {"Plan", "RunOptions", "RunResult", "compliance", "evaluate", "judge_records",
              "modes", "monitor", "plan", "resume", "write_run_reports"}
@@ -42,7 +42,12 @@ _PIPELINE = {"Plan", "RunOptions", "RunResult", "compliance", "evaluate", "judge
 
 def __getattr__(name: str) -> Any:
     """The pipeline API, imported on first use, so that `import riskbench.cli` is light
-    until the CLI has its Ctrl-C guard in place (the stages take seconds to import)."""
+    until the CLI has its Ctrl-C guard in place (the stages take seconds to import); the
+    version too (importlib.metadata, which no listing needs)."""
+    if name == "__version__":
+        from riskbench import version
+
+        return version.__version__
     if name in _PIPELINE:
         from riskbench import pipeline
 

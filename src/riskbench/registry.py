@@ -11,12 +11,19 @@ and the module is imported the first time the registry is read.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from importlib.metadata import entry_points
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from riskbench.errors import UsageError
 
 T = TypeVar("T")
+
+
+def entry_points(**select: Any) -> Any:
+    """importlib.metadata's, imported when plugins are first looked up: importing it is
+    ~60 ms (email, zipfile) that a command reading no registry should not pay."""
+    from importlib import metadata
+
+    return metadata.entry_points(**select)
 
 
 class Registry(Generic[T]):

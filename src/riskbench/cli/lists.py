@@ -1,5 +1,5 @@
-"""The listing commands (`runs`, `suites`, `build`, `attacks`, `judges`, `models`): a thin
-layer over each stage's registry."""
+"""The listing commands (`suites`, `build`, `attacks`, `judges`, `models`): a thin layer
+over each stage's registry (`runs`, the store's listing, is `cli.runs`)."""
 
 from __future__ import annotations
 
@@ -13,38 +13,11 @@ from rich.text import Text
 
 from riskbench.atomic import write_atomic
 from riskbench.cli.monitor import models_app
-from riskbench.cli.options import DbOpt, JsonOpt, out, print_json
+from riskbench.cli.options import JsonOpt, out, print_json
 from riskbench.errors import UsageError
 from riskbench.escaping import terminal_text
 
 app = typer.Typer()
-
-
-@app.command()
-def runs(db: DbOpt = None, limit: int = 50, as_json: JsonOpt = False) -> None:
-    """List stored runs, newest first."""
-    from riskbench import store
-    from riskbench.validation import number
-
-    number("--limit", limit, low=1)
-    rows = [{"id": r["id"], "status": r["status"], "model": r["config"]["model"],
-             "suite": r["config"]["suite"], "k": r["config"]["k"], "attempts": r["attempts"],
-             "expected_attempts": r["expected_attempts"], "errors": r["errors"],
-             "blocked": r["blocked"], "created_at": r["created_at"],
-             "finished_at": r["finished_at"], "config": r["config"]}
-            for r in store.list_runs(store.connect(db), limit)]
-    if as_json:
-        print_json({"runs": rows})
-        return
-    table = Table()
-    for name in ("run", "status", "model", "suite", "k", "attempts", "errors", "blocked",
-                 "created"):
-        table.add_column(name)
-    for r in rows:
-        table.add_row(r["id"], r["status"], r["model"], r["suite"], str(r["k"]),
-                      f"{r['attempts']}/{r['expected_attempts']}", str(r["errors"]),
-                      str(r["blocked"]), r["created_at"])
-    out.print(table)
 
 
 @app.command()

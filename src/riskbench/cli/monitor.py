@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
 
 from riskbench.cli.options import DbOpt, JsonOpt, out, print_json
 from riskbench.errors import UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DomainsOpt = Annotated[Path | None, typer.Option(
     "--domains", help="Domain config YAML instead of the packaged one.",
