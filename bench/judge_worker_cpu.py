@@ -65,8 +65,9 @@ def main() -> None:
             profile.disable()
         cpu = time.process_time() - start
         print(f"worker's work: {cpu / args.n * 1000:.3f} ms CPU per attempt ({args.n} attempts, "
-              f"batches of {args.batch}, {per_group * args.batch} per transaction, judges {', '.join(the_plan.config.judges)}, cases "
-              f"loaded and stored included; process start-up not)")
+              f"batches of {args.batch}, {per_group * args.batch} per transaction, judges "
+              f"{', '.join(the_plan.config.judges)}, cases loaded and stored included; "
+              "process start-up not)")
         if profile:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
 
