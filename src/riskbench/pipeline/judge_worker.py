@@ -86,6 +86,19 @@ def frame(message: object) -> bytes:
     return _HEADER.pack(len(payload)) + payload
 
 
+def unframe(buffer: bytearray) -> Any:
+    """The first whole message in `buffer`, taken out of it; None while it is incomplete
+    (no message is None: each is a batch, a setup or a reply)."""
+    if len(buffer) < _HEADER.size:
+        return None
+    (size,) = _HEADER.unpack_from(buffer)
+    if len(buffer) < _HEADER.size + size:
+        return None
+    message = pickle.loads(buffer[_HEADER.size:_HEADER.size + size])
+    del buffer[:_HEADER.size + size]
+    return message
+
+
 Packed = tuple[str, int, str, str, int, list[Any], int, int, float, str, bool]
 
 
@@ -189,14 +202,8 @@ class _Pipes:
             self._close_write()
             self._on_end()
             return
-        buffer = self._in
-        buffer += data
-        while len(buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(buffer)
-            if len(buffer) < _HEADER.size + size:
-                break
-            message = pickle.loads(buffer[_HEADER.size:_HEADER.size + size])
-            del buffer[:_HEADER.size + size]
+        self._in += data
+        while (message := unframe(self._in)) is not None:
             self._on_message(message)
 
 
@@ -346,17 +353,6 @@ class _Inbox:
         self._buffer = bytearray()
         self._ended = False
 
-    def _take(self) -> Any:
-        buffer = self._buffer
-        if len(buffer) < _HEADER.size:
-            return None
-        (size,) = _HEADER.unpack_from(buffer)
-        if len(buffer) < _HEADER.size + size:
-            return None
-        message = pickle.loads(buffer[_HEADER.size:_HEADER.size + size])
-        del buffer[:_HEADER.size + size]
-        return message
-
     def _fill(self, wait: float | None) -> bool:
         """Read what arrives within `wait` seconds (None: until something does); False
         when nothing did or the input has ended."""
@@ -374,7 +370,7 @@ class _Inbox:
             group: list[Any] = []
             size, until = 0, 0.0
             while size < self.most:
-                message = self._take()
+                message = unframe(self._buffer)
                 if message is not None:
                     group.append(message)
                     if not isinstance(message, list):  # the setup: load the run now
