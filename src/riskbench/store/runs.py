@@ -116,7 +116,7 @@ def load_cases(engine: Engine, run_id: str) -> list[TestCase]:
     t = TestCaseRow
     with engine.connect() as conn:
         # the JSON columns as text, decoded here: SQLAlchemy's per-value JSON processing
-        # was half the time of loading 10,000 cases (docs/performance.md, issue 18)
+        # was a quarter of the time of loading 20,000 cases (docs/performance.md, issue 18)
         rows = conn.execute(
             select(t.id, type_coerce(t.item, Text), t.attack, t.attack_family,
                    type_coerce(t.conversation, Text), type_coerce(t.params, Text))
@@ -290,7 +290,7 @@ class AttemptWriter:
             return
         if self._connection is None:
             self._connection = self.engine.connect()
-            if self._raw:  # the run's indexes stay in memory: a third of the write CPU
+            if self._raw:  # the run's indexes stay in memory: 29 % of the write CPU
                 self._connection.exec_driver_sql(_SQLITE_WRITER_CACHE)  # at 30,000
                 self._connection.commit()
         conn = self._connection
