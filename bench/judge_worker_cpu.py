@@ -1,6 +1,6 @@
 """CPU per attempt of the judging worker's work (pipeline/judge_worker.serve), alone.
 
-    python bench/judge_worker_cpu.py [--n 10000] [--batch 128] [--profile]
+    python bench/judge_worker_cpu.py [--n 10000] [--batch 128] [--group 128] [--profile]
 
 Plans a run of `--n` items (the bench suite of engine_throughput.py, direct attack, the
 refusal judge), stores it in a temporary SQLite file, packs one attempt per case with the
@@ -35,6 +35,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--group", type=int, default=128,
+                        help="attempts per transaction (the worker groups the batches "
+                             "that wait; 128: one batch each)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -47,20 +50,24 @@ def main() -> None:
         rows = [pack(case, Attempt(run.id, case.id, 0, "ok", reply,
                                    (*case.conversation.messages, Message("assistant", reply)),
                                    10, 10, 0.1)) for case in the_plan.cases]
-        messages = [{"db_url": url, "run_id": run.id, "judges": list(the_plan.config.judges),
-                     "key_variables": []},
-                    *(rows[i:i + args.batch] for i in range(0, len(rows), args.batch))]
+        setup = {"db_url": url, "run_id": run.id, "judges": list(the_plan.config.judges),
+                 "key_variables": []}
+        batches = [rows[i:i + args.batch] for i in range(0, len(rows), args.batch)]
+        per_group = max(1, args.group // args.batch)  # batches stored in one transaction
+        groups = [[setup], *(batches[i:i + per_group]
+                             for i in range(0, len(batches), per_group))]
         profile = cProfile.Profile(time.process_time) if args.profile else None
         start = time.process_time()
         if profile:
             profile.enable()
-        serve(iter(messages), lambda message: None)
+        serve(groups, lambda message: None)
         if profile:
             profile.disable()
         cpu = time.process_time() - start
         print(f"worker's work: {cpu / args.n * 1000:.3f} ms CPU per attempt ({args.n} attempts, "
-              f"batches of {args.batch}, judges {', '.join(the_plan.config.judges)}, cases "
-              f"loaded and stored included; process start-up not)")
+              f"batches of {args.batch}, {per_group * args.batch} per transaction, judges "
+              f"{', '.join(the_plan.config.judges)}, cases loaded and stored included; "
+              "process start-up not)")
         if profile:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
 

@@ -142,3 +142,21 @@ def test_an_english_reply_tries_few_of_the_patterns() -> None:
     total = sum(len(p) for p in keys.parts.values())
     tried = [sum(len(keys.kept(kind, t)) for kind in keys.parts) for t in english]
     assert total > 250 and sum(tried) / len(tried) < total / 10
+
+
+def test_replies_repeated_in_a_batch_get_the_verdict_each_gets_alone() -> None:
+    """decide_all classifies a repeated reply once per batch: every labelled reply, each
+    batch holding repeats in random order, decides as the reply does on its own."""
+    from riskbench.judges.refusal import RefusalJudge
+
+    texts = labelled_replies()
+    rng = random.Random(18)
+    judge = RefusalJudge()
+    batches = []
+    for start in range(0, len(texts), 64):  # each reply twice, shuffled, in its batch
+        batch = texts[start:start + 64] * 2
+        rng.shuffle(batch)
+        batches.append(batch)
+    assert all(len(set(b)) < len(b) for b in batches)
+    assert [judge.decide_all(b) for b in batches] == [[classify(t) for t in b]
+                                                      for b in batches]

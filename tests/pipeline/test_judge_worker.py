@@ -23,7 +23,7 @@ from helpers.postgres import postgres_server
 from riskbench import store
 from riskbench.errors import UsageError
 from riskbench.pipeline import RunOptions, evaluate
-from riskbench.pipeline.judge_worker import pack, unpack, wanted
+from riskbench.pipeline.judge_worker import _Inbox, frame, pack, unpack, wanted
 from riskbench.types import (
     Attempt,
     Conversation,
@@ -109,6 +109,22 @@ def test_pack_keeps_every_kind_of_transcript() -> None:
         assert again == (case, attempt)
 
 
+def test_worker_reads_the_setup_alone_then_what_waits_in_groups() -> None:
+    """The batches that have arrived are stored together (up to about `most` attempts);
+    a message cut off by the engine's death is no message."""
+    setup = {"run_id": "r", "db_url": "sqlite://", "judges": ["refusal"]}
+    batches = [[("case", i, "ok")] * 100 for i in range(4)]
+    read_end, write_end = os.pipe()
+    os.write(write_end, frame(setup) + b"".join(frame(b) for b in batches[:3])
+             + frame(batches[3])[:-5])
+    os.close(write_end)
+    try:
+        groups = list(_Inbox(read_end, most=150, linger=5.0))
+    finally:
+        os.close(read_end)
+    assert groups == [[setup], batches[:2], batches[2:3]]
+
+
 def test_choice_of_worker() -> None:
     assert wanted("process", None, 10) and not wanted("inline", None, 10**6)
     assert wanted("auto", None, 10**5) and not wanted("auto", None, 100)
@@ -137,11 +153,13 @@ def counts(db: Path) -> tuple[int, int, int]:
 
 
 def start(tmp_path: Path, server: ServerThread) -> subprocess.Popen[str]:
-    """A run in its own process group (so a test can wait for all of it to be gone)."""
+    """A run in its own process group (so a test can wait for all of it to be gone),
+    slow enough (~16 s) to be stopped midway even where a loaded machine takes seconds
+    to start its worker, whose first transaction then holds what was made meanwhile."""
     env = {**cli_env(tmp_path), "RISKBENCH_JUDGE_WORKER": "process"}
     return subprocess.Popen(
         [sys.executable, "-m", "riskbench.cli", "run", "--model",
-         f"openai-compatible:{server.url}:slow-100", "--attacks", "direct,roleplay",
+         f"openai-compatible:{server.url}:slow-250", "--attacks", "direct,roleplay",
          "-k", str(K), "--judges", ",".join(JUDGES), "--concurrency", "8", "--no-cache"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True)

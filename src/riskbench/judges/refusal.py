@@ -213,7 +213,11 @@ class RefusalJudge(LocalJudge):
                 *(data.joinpath(f"refusal_{n}.yaml").read_bytes() for n in ("patterns", "scores"))]
 
     def decide_all(self, texts: Sequence[str]) -> list[tuple[Outcome, float, str]]:
-        return [classify(t) for t in texts]
+        """The rules are a function of the text alone, so a reply repeated within the
+        batch (a model's stock refusal) is classified once."""
+        decided: dict[str, tuple[Outcome, float, str]] = {}
+        return [decided[t] if t in decided else decided.setdefault(t, classify(t))
+                for t in texts]
 
     def decide(self, case: TestCase, attempt: Attempt) -> tuple[Outcome, float, str]:
         return self.decide_all([attempt.output])[0]

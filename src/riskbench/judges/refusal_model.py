@@ -18,9 +18,10 @@ import re
 from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where used: a third of the judges' import time
+    import numpy as np  # (every run and judging worker), and most runs never embed
 
 from riskbench.judges.base import judges
 from riskbench.judges.refusal import SCORES, RefusalJudge, classify, refused
@@ -85,6 +86,8 @@ def _pooled_inputs(ids: list[list[int]]) -> np.ndarray:
     embedding, layer-normalised. It is the model's own embedding layer (the CV table of
     docs/judges.md compares depths) without torch's per-operation overhead and threads:
     a few hundred microseconds per reply on one core, whatever else the machine runs."""
+    import numpy as np
+
     word, position, weight, bias, eps = _input_embeddings()
     out = np.zeros((len(ids), word.shape[1]), dtype=np.float32)
     for row, seq in enumerate(ids):
@@ -101,6 +104,8 @@ def embed(texts: Sequence[str], max_tokens: int | None = None, layers: int | Non
     model), each text cut at `max_tokens` tokens, through the first `layers` layers (both
     default to the shipped head's). Texts are batched in order of length so that a batch
     pads little; rows come back in the caller's order."""
+    import numpy as np
+
     shipped = encoder_config()
     max_tokens = shipped[0] if max_tokens is None else max_tokens
     layers = shipped[1] if layers is None else layers
@@ -153,6 +158,8 @@ def english(text: str) -> bool:
 
 @cache
 def head() -> dict[str, Any]:
+    import numpy as np
+
     data: dict[str, Any] = json.loads(files("riskbench.judges").joinpath(HEAD_FILE)
                                       .read_text("utf-8"))
     data["_w"] = np.array(data["weights"], dtype=np.float32)
@@ -160,6 +167,8 @@ def head() -> dict[str, Any]:
 
 
 def probability(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     h = head()
     return 1.0 / (1.0 + np.exp(-(x @ h["_w"] + float(h["bias"]))))
 
