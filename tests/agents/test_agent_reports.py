@@ -138,4 +138,4 @@ def test_a_search_that_never_succeeds_has_no_queries_per_success(
     assert row["tries_total"] == 2 * (2 + 1 * 2) and row["budget_tries"] == 4
     line = next(x for x in reports["md"].splitlines()
                 if x.startswith("| tap&#95;injection") and "agent episode" in x)
-    assert "| 0 of 2 | – |" in line
+    assert "| 0 of 2 | – |" in line and "| 8 (–) | 4, 60 |" in line

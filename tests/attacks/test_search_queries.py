@@ -35,4 +35,4 @@ def test_pair_and_tap_queries_per_success_from_the_store(tmp_path: Path) -> None
     report = json.loads(result.reports["json"].read_text())
     assert [r["attack"] for r in report["searches"]] == ["pair", "pair[iterations=1]", "tap"]
     md = result.reports["markdown"].read_text()
-    assert "| pair | target prompt | 2 of 2 | 2.0 | 2.0 | 2.0 | 2.0 | 3, 3 | 0 |" in md
+    assert "| pair | target prompt | 2 of 2 | 2.0 | 2.0 | 2.0 | 4 (2.0) | 3, 3 | 0 |" in md

@@ -107,17 +107,18 @@ def _searches(rows: list[dict[str, Any]]) -> list[str]:
              "A try is one candidate sent to the target (a chat prompt, or on an agent suite "
              "one whole episode of model calls). Per success: the mean over the attempts "
              "whose final reply the run's judge found complied or unsafe (PAIR's and TAP's "
-             "queries per jailbreak); all tries per success also counts the searches that "
-             "failed.", "",
+             "queries per jailbreak); all tries: of every counted attempt, per success also "
+             "those of the searches that failed.", "",
              "| attack | try | successes | tries per success | target calls per success | "
-             "attacker replies per success | all tries per success | budget per case "
+             "attacker replies per success | all tries (per success) | budget per case "
              "(tries, target calls) | attempts not counted |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
             f"| {_cell(r['attack'])} | {r['try']} | {r['successes']} of {r['attempts']} | "
             f"{_per(r['tries_per_success'])} | {_per(r['target_calls_per_success'])} | "
-            f"{_per(r['attacker_calls_per_success'])} | {_per(r['tries_per_success_all'])} | "
+            f"{_per(r['attacker_calls_per_success'])} | {r['tries_total']} "
+            f"({_per(r['tries_per_success_all'])}) | "
             f"{r['budget_tries']}, {r['budget_target_calls']} | "
             f"{r['failed'] + r['not_recorded']} |")
     return [*lines, ""]
