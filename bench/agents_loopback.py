@@ -59,7 +59,7 @@ def main() -> None:
         started = time.perf_counter()
         result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
         took = time.perf_counter() - started
-        print(result.stdout[-3000:], result.stderr[-2000:] if result.returncode else "")
+        print(result.stdout[-4000:], result.stderr[-2000:] if result.returncode else "")
         report = next(Path(work, "reports").glob("*/report.md")).read_text()
         start = report.index("## Harmful agent tasks: suite" if harm else "## Agent: suite")
         ends = [i for mark in ("### Carried out" if harm else "### Hijacked",

@@ -64,8 +64,8 @@ def test_search_rows_escape_the_attack_name() -> None:
     row = {"attack": "x](http://evil.test/a) | ![i](http://evil.test/i)\r# h",
            "try": "target prompt", "attempts": 2, "successes": 1, "tries_per_success": 2.0,
            "target_calls_per_success": 2.0, "attacker_calls_per_success": 2.0,
-           "tries_per_success_all": 3.0, "tries_total": 3, "budget_tries": 3, "budget_target_calls": 3,
-           "failed": 0, "not_recorded": 0}
+           "tries_per_success_all": 3.0, "tries_total": 3, "budget_tries": 3,
+           "budget_target_calls": 3, "failed": 0, "not_recorded": 0}
     md = "\n".join(_searches([row]))
     assert not CONTROLS.search(md)
     parser = MarkdownIt("commonmark").enable("table")

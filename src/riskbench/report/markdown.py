@@ -93,8 +93,8 @@ def _agents(a: dict[str, Any]) -> list[str]:
 FLOOR_NOTE = ("\"With no call\": the same rate had the agent made no tool call and said "
               "nothing, by the suite's own checks on these attempts' cases (the do-nothing "
               "floor: AgentDojo's banking suite, for one, passes 5 of its 16 user tasks with "
-              "no call). A utility at its floor is no evidence of work; – where the installed agentdojo is not "
-              "the version the cases were built from.")
+              "no call). A utility at its floor is no evidence of work; – where the "
+              "installed agentdojo is not the version the cases were built from.")
 
 
 def _per(value: float | None) -> str:
