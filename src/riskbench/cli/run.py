@@ -78,7 +78,7 @@ def _print_agents(db: str | None, result: pipeline.RunResult) -> None:
                   f"{_pct(by.get('utility_under_attack'))} (with no call "
                   f"{_pct(by.get('utility_under_attack_floor'))}), attack success "
                   f"{_pct(by.get('attack_success'))}", markup=False, highlight=False)
-    for s in search_scores(engine, run_id, result.scores.judge):
+    for s in search_scores(engine, run_id, result.scores.judge, result.run.config.attacks):
         e = s.extra
         out.print(f"{s.key}: {_per(s.value)} tries per success ({e['try']}; "
                   f"{e['successes']} of {e['attempts']} succeeded), "

@@ -24,6 +24,7 @@ failed (error, timeout) spent queries nobody counted and are left out, counted a
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -48,8 +49,20 @@ def _searched(engine: Engine, run_id: str) -> list[str]:
     return sorted(a for a in attacks if a.split("[")[0] in counted)
 
 
-def search_scores(engine: Engine, run_id: str, judge: str) -> list[Score]:
-    """One `queries_per_success` score per searched attack (group `attack`)."""
+def counts(attacks: Sequence[str]) -> bool:
+    """Whether a run with these attack specs may hold a counted search: most runs do
+    not, and need no query to find that out."""
+    counted = {n for n, a in adaptive_attacks if hasattr(a, "max_tries")}
+    return any(part.split("[")[0].strip() in counted
+               for spec in attacks for part in spec.split("+"))
+
+
+def search_scores(engine: Engine, run_id: str, judge: str,
+                  attacks: Sequence[str] | None = None) -> list[Score]:
+    """One `queries_per_success` score per searched attack (group `attack`); `attacks`
+    (the run's attack specs, when known) skips the store for runs without a search."""
+    if attacks is not None and not counts(attacks):
+        return []
     searched = _searched(engine, run_id)
     if not searched:
         return []

@@ -14,5 +14,5 @@ from riskbench.types import Run
 def section(engine: Engine, run: Run, judge: str) -> list[dict[str, Any]] | None:
     """None for a run without a counted search."""
     rows = [{"attack": s.key, "tries_per_success": s.value, **dict(s.extra)}
-            for s in search_scores(engine, run.id, judge)]
+            for s in search_scores(engine, run.id, judge, run.config.attacks)]
     return rows or None
