@@ -13,8 +13,8 @@
   `attack_success_floor`): the same rates over the same attempts had the agent made no
   call and said nothing, by the cases' own checks (suites/agentdojo.py `idle_checks`).
   AgentDojo's banking suite passes 5 of its 16 user tasks that way: a utility at its
-  floor is no evidence of work. No floor where the installed agentdojo is not the
-  version the cases were built from (its checks may differ).
+  floor is no evidence of work. No floor where the installed agentdojo (or the
+  benchmark version riskbench loads) is not the one the cases were built from.
 
 Each rate carries a 95 % Wilson interval, overall (the run's suite), per attack and per
 injection task. The rows are read per attempt rather than grouped in SQL: the injection
@@ -75,7 +75,7 @@ def _rows(engine: Engine, run_id: str) -> list[dict[str, Any]]:
                 continue
             row = attempts.setdefault((case_id, sample), {
                 "case": case_id, "attack": attack, "suite": task.get("suite"),
-                "version": task.get("version"),
+                "version": (task.get("version"), task.get("benchmark")),
                 "injection_task": task.get("injection_task") or "",
                 "user_task": task["user_task"]})
             row[judge] = outcome
@@ -147,7 +147,7 @@ def _idle(row: dict[str, Any]) -> tuple[bool, bool | None] | None:
     if row.get("suite") not in agentdojo.SUITES:
         return None
     try:
-        if row.get("version") != agentdojo.agentdojo_version():
+        if row.get("version") != (agentdojo.agentdojo_version(), agentdojo.BENCHMARK):
             return None
     except UsageError:  # agentdojo not installed where the report is written
         return None
