@@ -8,6 +8,9 @@ this floor: utility at the floor is no evidence of work. (llama.cpp's SmolLM2 ru
 docs/agents.md scored 100 % utility with zero calls on two such tasks.)
 
     python bench/agents_do_nothing.py [--suites banking,slack,travel,workspace]
+
+The numbers are metrics/agents.py `suite_floor`, the same computation that puts the
+floor beside utility in every agent report (over the run's own cases there).
 """
 
 from __future__ import annotations
@@ -15,8 +18,16 @@ from __future__ import annotations
 import argparse
 import time
 
-from riskbench.metrics.stats import wilson
-from riskbench.suites.agentdojo import AgentEnvironment, items
+from riskbench.metrics.agents import suite_floor
+from riskbench.types import Score
+
+
+def cell(score: Score | None) -> str:
+    if score is None or score.value is None or score.low is None or score.high is None:
+        return "–"
+    hits = int(score.extra["hits"])
+    return (f"{hits}/{score.n} = {100 * score.value:.1f}% "
+            f"[{100 * score.low:.1f}, {100 * score.high:.1f}]")
 
 
 def main() -> None:
@@ -28,25 +39,11 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for suite in args.suites.split(","):
         started = time.perf_counter()
-        plain: dict[str, bool] = {}
-        attacked = injected = n_attacked = 0
-        for item in items(suite):
-            task = item.meta["agent"]
-            # the suite's default environment: with no call, no injected text is ever read
-            utility, hijacked = AgentEnvironment(task, {}).checks("")
-            if task.get("injection_task"):
-                n_attacked += 1
-                attacked += bool(utility)
-                injected += bool(hijacked)
-            else:
-                plain[str(task["user_task"])] = bool(utility)
-
-        def cell(hits: int, n: int) -> str:
-            lo, hi = wilson(hits, n)
-            return f"{hits}/{n} = {100 * hits / max(n, 1):.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
-
-        print(f"| {suite} | {len(plain)} | {cell(sum(plain.values()), len(plain))} | "
-              f"{n_attacked} | {cell(attacked, n_attacked)} | {cell(injected, n_attacked)} |"
+        floors = {s.metric: s for s in suite_floor(suite)}
+        alone, attacked = floors.get("utility_floor"), floors.get("attack_success_floor")
+        print(f"| {suite} | {alone.n if alone else 0} | {cell(alone)} | "
+              f"{attacked.n if attacked else 0} | "
+              f"{cell(floors.get('utility_under_attack_floor'))} | {cell(attacked)} |"
               f"  <!-- {time.perf_counter() - started:.0f} s -->")
 
 

@@ -16,7 +16,8 @@ own (direct) on agent-harm; --attacker names one of the server's scripted attack
 tap_injection.
 
 Prints the command it ran, its output, and the agent tables of the Markdown report
-(docs/agents.md shows such runs).
+(with an adaptive search, its queries-per-success table too; docs/agents.md shows such
+runs).
 """
 
 from __future__ import annotations
@@ -58,11 +59,17 @@ def main() -> None:
         started = time.perf_counter()
         result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
         took = time.perf_counter() - started
-        print(result.stdout[-3000:], result.stderr[-2000:] if result.returncode else "")
+        print(result.stdout[-4000:], result.stderr[-2000:] if result.returncode else "")
         report = next(Path(work, "reports").glob("*/report.md")).read_text()
         start = report.index("## Harmful agent tasks: suite" if harm else "## Agent: suite")
-        end = report.find("### Carried out" if harm else "### Hijacked", start)
+        ends = [i for mark in ("### Carried out" if harm else "### Hijacked",
+                               "## Adaptive attacks", "## Unsafe responses")
+                if (i := report.find(mark, start)) > 0]
+        end = min(ends, default=-1)
         print(report[start:end if end > 0 else None])
+        if "## Adaptive attacks: queries per success" in report:
+            searches = report.index("## Adaptive attacks: queries per success")
+            print(report[searches:report.find("\n## ", searches + 3)])
         print(f"wall time {took:.1f} s (exit {result.returncode})")
 
 

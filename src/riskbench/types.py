@@ -82,7 +82,19 @@ class InjectionMessage(Message):
     injections: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class SearchNote(Message):
+    """The last transcript note (role `judge`, never sent) of an adaptive injection
+    search: what it spent (`cost`: tries, target_calls, attacker_calls, unparsed), which
+    only this note records (the episodes before the final one are not stored)."""
+
+    cost: tuple[tuple[str, int], ...] = ()
+
+
 def message_from_json(data: Mapping[str, Any]) -> Message:
+    if "cost" in data:
+        return SearchNote(data["role"], data["content"],
+                          tuple((str(k), int(v)) for k, v in data["cost"]))
     if "injections" in data:
         return InjectionMessage(data["role"], data["content"],
                                 tuple((str(v), str(t)) for v, t in data["injections"]))

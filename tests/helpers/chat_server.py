@@ -87,6 +87,7 @@ def make_app() -> FastAPI:
     app = FastAPI()
     app.state.calls = Counter()
     app.state.requests = 0
+    app.state.by_model = Counter()  # chat-completions requests per model name
 
     def reply(text: str, finish: str = "stop") -> JSONResponse:
         return JSONResponse({
@@ -152,13 +153,14 @@ def make_app() -> FastAPI:
 
     @app.get("/stats")
     async def stats() -> dict:
-        return {"requests": app.state.requests}
+        return {"requests": app.state.requests, "models": dict(app.state.by_model)}
 
     @app.post("/v1/chat/completions")
     async def chat(request: Request) -> JSONResponse:
         app.state.requests += 1
         body = await request.json()
         model: str = body["model"]
+        app.state.by_model[model] += 1
         if model.startswith("injector-"):
             from helpers.injector_server import delay_s, text
 

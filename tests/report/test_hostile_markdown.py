@@ -54,3 +54,23 @@ def test_hostile_text_in_report_md_is_inert(tmp_path: Path, chat_server: ServerT
     visible = unescape(rendered)
     assert "![x](http://evil.test/steal.png)" in visible
     assert "<img src=http://evil.test/i>" in visible
+
+
+def test_search_rows_escape_the_attack_name() -> None:
+    """Attack names come from the command line and plugins: the queries-per-success table
+    keeps one row of nine cells, with no link, image or heading from them."""
+    from riskbench.report.markdown import _searches
+
+    row = {"attack": "x](http://evil.test/a) | ![i](http://evil.test/i)\r# h",
+           "try": "target prompt", "attempts": 2, "successes": 1, "tries_per_success": 2.0,
+           "target_calls_per_success": 2.0, "attacker_calls_per_success": 2.0,
+           "tries_per_success_all": 3.0, "tries_total": 3, "budget_tries": 3,
+           "budget_target_calls": 3, "failed": 0, "not_recorded": 0}
+    md = "\n".join(_searches([row]))
+    assert not CONTROLS.search(md)
+    parser = MarkdownIt("commonmark").enable("table")
+    tokens = parser.parse(md)
+    inline = [child for t in tokens for child in (t.children or [])]
+    assert not [t for t in inline if t.type in ("image", "link_open")]
+    assert [t.type for t in tokens].count("heading_open") == 1
+    assert sum(t.type == "td_open" for t in tokens) == 9

@@ -60,7 +60,35 @@ def _group_table(rows: list[dict[str, Any]], title: str, k: int) -> Table:
     return table
 
 
-def _print_summary(result: pipeline.RunResult) -> None:
+def _per(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _print_agents(db: str | None, result: pipeline.RunResult) -> None:
+    """Agent utility beside its do-nothing floor, and queries per success of searches
+    (attack names are user text: printed without Rich markup)."""
+    from riskbench.metrics.agents import agent_scores
+    from riskbench.metrics.searches import search_scores
+
+    engine, run_id = store.connect(db), result.run.id
+    by = {s.metric: s for s in agent_scores(engine, run_id) if s.group == "overall"}
+    if by:
+        out.print(f"agent: utility {_pct(by.get('utility'))} (with no call "
+                  f"{_pct(by.get('utility_floor'))}), utility under attack "
+                  f"{_pct(by.get('utility_under_attack'))} (with no call "
+                  f"{_pct(by.get('utility_under_attack_floor'))}), attack success "
+                  f"{_pct(by.get('attack_success'))}", markup=False, highlight=False)
+    for s in search_scores(engine, run_id, result.scores.judge, result.run.config.attacks):
+        e = s.extra
+        out.print(f"{s.key}: {_per(s.value)} tries per success ({e['try']}; "
+                  f"{e['successes']} of {e['attempts']} succeeded), "
+                  f"{_per(e['target_calls_per_success'])} target calls and "
+                  f"{_per(e['attacker_calls_per_success'])} attacker replies per success; "
+                  f"budget {e['budget_tries']} tries, {e['budget_target_calls']} target "
+                  "calls per case", markup=False, highlight=False)
+
+
+def _print_summary(result: pipeline.RunResult, db: str | None) -> None:
     scores, run = result.scores, result.run
     k = scores.k
     table = Table(title=f"{run.config.model} on {run.config.suite} (run {run.id})")
@@ -96,6 +124,7 @@ def _print_summary(result: pipeline.RunResult) -> None:
         rows = [r for r in scores.table(group) if r["key"]]
         if len(rows) > 1:
             out.print(_group_table(rows, title, k))
+    _print_agents(db, result)
     counts = scores.counts
     out.print(f"{counts['attempts']} attempts ({result.new_attempts} new), "
               f"{counts['errors']} errored, {counts.get('blocked', 0)} blocked by the provider"
@@ -195,7 +224,7 @@ def run(
             return
         result = pipeline.evaluate(config, options, progress)
     store.raise_if_all_failed(store.connect(db), result.run.id)  # RunFailed: exit 1
-    _print_summary(result)
+    _print_summary(result, db)
 
 
 def check_run_numbers(**values: float | None) -> None:
@@ -305,7 +334,7 @@ def report(
         run_id or "latest", pipeline.RunOptions(db_url=db, report_dir=out_dir, tier=tier_(tier),
                                           exclude_blocked=exclude_blocked)
     )
-    _print_summary(result)
+    _print_summary(result, db)
 
 
 @app.command()

@@ -10,7 +10,7 @@ from riskbench.metrics import RunScores
 from riskbench.metrics.predicates import BLOCKED, FAILED, HARMFUL_UNSAFE, OK, OVER_REFUSED
 from riskbench.metrics.run_scores import NO_CARD
 from riskbench.models import metadata_for
-from riskbench.report import agent_harm, agents, images
+from riskbench.report import agent_harm, agents, images, searches
 from riskbench.report.headline import beside_secure_at_k, headline, metric_labels
 from riskbench.store import spread_attempts
 from riskbench.store.runs import now
@@ -162,6 +162,7 @@ def build(engine: Engine, run: Run, scores: RunScores, tier: str = "restricted",
         "language_gap": _language_gap(scores),
         "agents": agents.section(engine, run, scores.k, tier),
         "agent_harm": agent_harm.section(engine, run, tier),
+        "searches": searches.section(engine, run, judge),
     } | ({"examples": _all_examples(engine, run, judge, tier)} if examples else {})
 
 

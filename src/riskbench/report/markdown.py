@@ -68,16 +68,18 @@ def _agents(a: dict[str, Any]) -> list[str]:
     lines = []
     for group, title in a["titles"].items():
         lines += [f"## Agent: {title.lower()}", "",
-                  f"| {group} | utility | utility under attack | attack success | "
-                  "malformed calls | n alone | n attacked |"
+                  f"| {group} | utility | with no call | utility under attack | "
+                  "with no call | attack success | malformed calls | n alone | n attacked |"
                   + (f" utility pass^{k} | under attack pass^{k} | resisted pass^{k} |"
                      if passes else ""),
-                  "|---|---|---|---|---|---|---|" + ("---|---|---|" if passes else "")]
+                  "|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if passes else "")]
         for row in a["tables"][group]:
             bad = row.get("malformed_calls")
             lines.append(
                 f"| {_cell(row['key'])} | {_pct(row.get('utility'))} | "
-                f"{_pct(row.get('utility_under_attack'))} | {_pct(row.get('attack_success'))} | "
+                f"{_pct(row.get('utility_floor'))} | {_pct(row.get('utility_under_attack'))} | "
+                f"{_pct(row.get('utility_under_attack_floor'))} | "
+                f"{_pct(row.get('attack_success'))} | "
                 + (f"{bad['malformed']} of {bad['n']} |" if bad else "– |")
                 + f" {(row.get('utility') or {}).get('n', 0)} | "
                 f"{(row.get('attack_success') or {}).get('n', 0)} |"
@@ -85,7 +87,41 @@ def _agents(a: dict[str, Any]) -> list[str]:
                     "utility_pass_k", "utility_under_attack_pass_k", "resisted_pass_k"))
                    + " |" if passes else ""))
         lines.append("")
-    return lines + _transcripts("Hijacked", a["hijacked"])
+    return [*lines, FLOOR_NOTE, "", *_transcripts("Hijacked", a["hijacked"])]
+
+
+FLOOR_NOTE = ("\"With no call\": the same rate had the agent made no tool call and said "
+              "nothing, by the suite's own checks on these attempts' cases (the do-nothing "
+              "floor: AgentDojo's banking suite, for one, passes 5 of its 16 user tasks with "
+              "no call). A utility at its floor is no evidence of work; – where the "
+              "installed agentdojo is not the version the cases were built from.")
+
+
+def _per(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _searches(rows: list[dict[str, Any]]) -> list[str]:
+    """Queries per success of the adaptive searches, as PAIR and TAP report them."""
+    lines = ["## Adaptive attacks: queries per success", "",
+             "A try is one candidate sent to the target (a chat prompt, or on an agent suite "
+             "one whole episode of model calls). Per success: the mean over the attempts "
+             "whose final reply the run's judge found complied or unsafe (PAIR's and TAP's "
+             "queries per jailbreak); all tries: of every counted attempt, per success also "
+             "those of the searches that failed.", "",
+             "| attack | try | successes | tries per success | target calls per success | "
+             "attacker replies per success | all tries (per success) | budget per case "
+             "(tries, target calls) | attempts not counted |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {_cell(r['attack'])} | {r['try']} | {r['successes']} of {r['attempts']} | "
+            f"{_per(r['tries_per_success'])} | {_per(r['target_calls_per_success'])} | "
+            f"{_per(r['attacker_calls_per_success'])} | {r['tries_total']} "
+            f"({_per(r['tries_per_success_all'])}) | "
+            f"{r['budget_tries']}, {r['budget_target_calls']} | "
+            f"{r['failed'] + r['not_recorded']} |")
+    return [*lines, ""]
 
 
 def _transcripts(title: str, shown: list[dict[str, Any]]) -> list[str]:
@@ -221,6 +257,8 @@ def render(c: dict[str, Any]) -> str:
         lines += _agents(c["agents"])
     if c.get("agent_harm"):
         lines += _agent_harm(c["agent_harm"])
+    if c.get("searches"):
+        lines += _searches(c["searches"])
     for kind, title in (("unsafe", "Unsafe responses to harmful requests"),
                         ("over_refusal", "Benign requests refused"),
                         ("blocked", "Blocked by the provider"),

@@ -176,6 +176,17 @@ def ground_truth(suite: str, user_task: str, injection_task: str | None = None,
 
 
 @cache
+def idle_checks(suite: str, user_task: str, injection_task: str | None = None
+                ) -> tuple[bool, bool | None]:
+    """The case's checks for an agent that makes no call and says nothing: (utility,
+    injected), in the suite's default environment (with no call no injected text is
+    read). Some user tasks are met by the initial state or reward an unchanged one, so
+    this is the floor a model's utility is read against (metrics/agents.py)."""
+    return AgentEnvironment({"suite": suite, "user_task": user_task,
+                             "injection_task": injection_task}, {}).checks("")
+
+
+@cache
 def solvable_injection_tasks(suite: str) -> tuple[str, ...]:
     """The injection tasks whose own ground truth achieves their goal. AgentDojo v1.2
     added workspace injection tasks with an empty ground truth, which its own suite check

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from riskbench.registry import Registry
-from riskbench.types import Message
+from riskbench.types import Message, SearchNote
 
 Target = Callable[[Sequence[Message]], Awaitable[str]]
 Ask = Callable[[str, Sequence[Message]], Awaitable[str]]  # ("attacker" | "judge", messages)
@@ -142,3 +143,26 @@ async def rate(ask: Ask, goal: str, reply: str) -> int | None:
 def note(kind: str, text: str) -> Message:
     """A transcript entry that was not sent to the target."""
     return Message(kind, text)  # type: ignore[arg-type]
+
+
+def tree_tries(params: Mapping[str, Any]) -> int:
+    """Candidates a TAP search may send to the target: `branching` from the root, then
+    `width` kept branches x `branching` per further round (pruning only lowers it)."""
+    depth, width, branching = (int(params[k]) for k in ("depth", "width", "branching"))
+    return branching + (depth - 1) * width * branching
+
+
+def search_cost(transcript: Sequence[Message], agent: bool) -> dict[str, int] | None:
+    """What a stored search spent: `tries` (candidates sent to the target: one chat
+    prompt, or one agent episode), `target_calls` (model calls of the target) and
+    `attacker_calls`. An injection search (`agent`) records them in its last note
+    (SearchNote): its earlier episodes are not stored; None for one stored before the
+    note carried them. A chat search (pair, tap) stores every target reply as an
+    assistant message and every attacker reply as an attacker note: they are counted."""
+    if transcript and isinstance(transcript[-1], SearchNote):
+        return dict(transcript[-1].cost)
+    if agent:
+        return None
+    roles = Counter(m.role for m in transcript)
+    return {"tries": roles["assistant"], "target_calls": roles["assistant"],
+            "attacker_calls": roles["attacker"]}

@@ -16,7 +16,7 @@ round (PAIR) or branch (TAP) is dropped: a garbled reply is never sent as an inj
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -31,9 +31,10 @@ from riskbench.attacks.adaptive.base import (
     Play,
     adaptive_attacks,
     note,
+    tree_tries,
 )
 from riskbench.errors import ModelError
-from riskbench.types import InjectionMessage, Item, Message, ToolCallMessage
+from riskbench.types import InjectionMessage, Item, Message, SearchNote, ToolCallMessage
 
 PAIR = "Chao et al. 2023, 'Jailbreaking Black Box Large Language Models in Twenty Queries'"
 TAP = "Mehrotra et al. 2024, 'Tree of Attacks: Jailbreaking Black-Box LLMs Automatically'"
@@ -156,11 +157,13 @@ class _Search:
                        *self.pending]
         target = sum(b.episode.model_calls for b in self.blocks)
         found = next((i for i, b in enumerate(self.blocks, 1) if b.episode.injected), None)
-        transcript.append(note("judge", (
+        transcript.append(SearchNote("judge", (
             f"search: {len(self.blocks)} episodes, {target} target model calls, "
             f"{self.attacker_calls} attacker replies ({self.unparsed} without a candidate); "
             + (f"the injected goal happened in episode {found}" if found else
-               "the injected goal never happened"))))
+               "the injected goal never happened")),
+            (("tries", len(self.blocks)), ("target_calls", target),
+             ("attacker_calls", self.attacker_calls), ("unparsed", self.unparsed))))
         tokens = (sum(b.episode.prompt_tokens for b in self.blocks),
                   sum(b.episode.completion_tokens for b in self.blocks))
         return InjectionResult(tuple(transcript), final.episode, len(self.blocks), target,
@@ -188,6 +191,11 @@ class PairInjection(_InjectionAttack):
                    "goal happened; the attacker sees what the agent did and refines, for at "
                    "most `iterations` episodes, stopping at the first success.")
 
+    @staticmethod
+    def max_tries(params: Mapping[str, Any]) -> int:
+        """Episodes a case may play: one per round."""
+        return int(params["iterations"])
+
     async def run(self, item: Item, play: Play, ask: Ask, *, iterations: int = 5,
                   retries: int = 2) -> InjectionResult:
         search = _Search(item, play, ask, retries)
@@ -212,6 +220,8 @@ class TapInjection(_InjectionAttack):
                    "go on, for at most `depth` rounds, stopping at the first success. The "
                    "check is pass/fail, so branches are kept in the order they were grown, "
                    "and there is no off-topic pruning (no judge model).")
+
+    max_tries = staticmethod(tree_tries)
 
     async def run(self, item: Item, play: Play, ask: Ask, *, depth: int = 3, width: int = 2,
                   branching: int = 2, retries: int = 2) -> InjectionResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from riskbench.attacks.adaptive.base import (
@@ -37,6 +38,11 @@ class Pair:
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {"iterations": 3, "threshold": 10}
+
+    @staticmethod
+    def max_tries(params: Mapping[str, Any]) -> int:
+        """Prompts a case may send to the target: one per round."""
+        return int(params["iterations"])
 
     async def run(self, item: Item, target: Target, ask: Ask, *, iterations: int = 3,
                   threshold: int = 10) -> AdaptiveResult:

@@ -16,6 +16,7 @@ from riskbench.attacks.adaptive.base import (
     parse_yes,
     rate,
     rating_text,
+    tree_tries,
 )
 from riskbench.attacks.adaptive.pair import ATTACKER_SYSTEM
 from riskbench.types import Item, Message
@@ -42,6 +43,8 @@ class Tap:
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {"depth": 3, "width": 4, "branching": 2, "threshold": 10}
+
+    max_tries = staticmethod(tree_tries)
 
     async def run(self, item: Item, target: Target, ask: Ask, *, depth: int = 3,
                   width: int = 4, branching: int = 2, threshold: int = 10) -> AdaptiveResult:
