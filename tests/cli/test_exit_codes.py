@@ -199,7 +199,7 @@ def test_a_crash_shows_its_traceback_without_the_key(capsys: pytest.CaptureFixtu
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"bug while holding {key}")
 
-    monkeypatch.setattr("riskbench.store.list_runs", broken)
+    monkeypatch.setattr("riskbench.store.list_runs_at", broken)
     code, _, stderr = cli(capsys, "runs")
     assert code == 1 and "Traceback" in stderr and "RuntimeError: bug while holding" in stderr
     assert key not in stderr

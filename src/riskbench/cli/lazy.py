@@ -45,7 +45,69 @@ def command_from(spec: str, name: str) -> Click:
     command = get_group(holder).get_command(None, name)  # type: ignore[arg-type]
     if command is None:
         raise LookupError(f"{spec} defines no command {name!r}")
+    _plain_values(command)
     return command
+
+
+class PlainValue:
+    """typer's coercion of a plain `str`, `int` or `float` option's value, for the values
+    that need none. typer (0.29) coerces every value that is not a flag's with a pydantic
+    `TypeAdapter`, built for each option when the command parses: importing pydantic
+    for that was a sixth of `riskbench runs`. For a plain type (no parser, no range, one
+    value) that adapter returns None, and a value of exactly the type, as it is: a default
+    or a `--db` string; anything else (`--limit 10` arrives as text) goes to typer's own
+    coercion, so every message and result is typer's."""
+
+    def __init__(self, descriptor: Any) -> None:
+        self.descriptor = descriptor
+        self.exact = descriptor.annotation
+        self._full: Any = None
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None or type(value) is self.exact:
+            return value
+        if self._full is None:
+            from typer._coercion import build_runtime_param
+
+            self._full = build_runtime_param(self.descriptor)
+        return self._full.coerce(value, param=param, ctx=ctx)
+
+
+def plain(param: Any) -> bool:
+    """Whether `param` is a typer option or argument of one plain `str`, `bool`, `int` or
+    `float` value whose coercion typer has not built yet."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or getattr(param, "_runtime_param", False) is not None:
+        return False  # another typer, or built already
+    info = descriptor.parameter_info
+    return (descriptor.file_annotation is None and info.parser is None
+            and not param.multiple and param.nargs == 1
+            and (descriptor.annotation in (str, bool) or (
+                descriptor.annotation in (int, float) and info.min is None
+                and info.max is None)))
+
+
+def make_plain(param: Any) -> None:
+    if plain(param):
+        param._runtime_param = PlainValue(param.type_descriptor)
+
+
+def _plain_values(command: Click) -> None:
+    """Plain coercion for `command`'s options, its `--help` (made when it parses) and its
+    subcommands'."""
+    for param in command.params:
+        make_plain(param)
+    help_option = command.get_help_option
+
+    def plain_help_option(ctx: Any) -> Any:
+        option = help_option(ctx)
+        if option is not None:
+            make_plain(option)
+        return option
+
+    command.get_help_option = plain_help_option
+    for sub in getattr(command, "commands", {}).values():
+        _plain_values(sub)
 
 
 _paused = [False]  # the collector was on when start-up paused it
@@ -118,3 +180,9 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Click | None:
         return self.commands.get(cmd_name)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            make_plain(option)
+        return option

@@ -1,8 +1,9 @@
 """`riskbench runs`: the stored runs, newest first.
 
-A module of its own so that starting it imports the store and the table, and nothing
-else (`cli.lazy`): the listing is read from the store's kept counts in milliseconds, and
-start-up is the rest of its second (docs/performance.md)."""
+A module of its own so that starting it imports the store's listing and the table, and
+nothing else (`cli.lazy`): the listing is read from the store's kept counts in
+milliseconds, through the stdlib driver on a current SQLite store, so start-up is most of
+the command (docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def runs(db: DbOpt = None, limit: int = 50, as_json: JsonOpt = False) -> None:
              "expected_attempts": r["expected_attempts"], "errors": r["errors"],
              "blocked": r["blocked"], "created_at": r["created_at"],
              "finished_at": r["finished_at"], "config": r["config"]}
-            for r in store.list_runs(store.connect(db), limit)]
+            for r in store.list_runs_at(db, limit)]
     if as_json:
         print_json({"runs": rows})
         return

@@ -13,7 +13,6 @@ repaired when its tables are empty, and named with the fix when they hold data.
 
 from __future__ import annotations
 
-import os
 import sys
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
@@ -29,19 +28,18 @@ from sqlalchemy.pool import NullPool
 
 from riskbench.errors import UsageError
 from riskbench.jsonl import dumps, loads
+from riskbench.store.driver import DEFAULT_URL, HEAD, URL_HINT, resolve_url, sqlite_pragmas
 from riskbench.store.schema import Base
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-DEFAULT_URL = "sqlite:///riskbench.db"
-URL_HINT = "use sqlite:///path/to/file.db or postgresql+psycopg://user:pass@host/db"
+# HEAD (the newest revision, bumped with each migration) and the URL and SQLite settings
+# live in `store.driver`, which readers use without importing SQLAlchemy
+__all__ = ["DEFAULT_URL", "HEAD", "URL_HINT", "connect", "migrate", "resolve_url"]
+
 # Any fixed 64-bit number; names riskbench's schema lock among a server's advisory locks.
 PG_MIGRATION_LOCK = 0x7269736B62656E63  # "riskbenc"
-
-
-def resolve_url(url: str | None) -> str:
-    return url or os.environ.get("RISKBENCH_DB") or DEFAULT_URL
 
 
 def _json_text(value: Any) -> str:
@@ -49,18 +47,9 @@ def _json_text(value: Any) -> str:
     return dumps(value).decode()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=30000")  # first: the journal switch may have to wait
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
 def _sqlite_autocommit(dbapi_connection: Any, record: Any) -> None:
     dbapi_connection.isolation_level = None  # the driver never opens transactions itself
-    _sqlite_pragmas(dbapi_connection, record)
+    sqlite_pragmas(dbapi_connection, record)
 
 
 def _make_engine(url: str, shown: str, migrating: bool = False) -> Engine:
@@ -68,7 +57,7 @@ def _make_engine(url: str, shown: str, migrating: bool = False) -> Engine:
         if url.startswith("sqlite"):
             engine = create_engine(url, poolclass=NullPool, json_serializer=_json_text,
                                    json_deserializer=loads)
-            event.listen(engine, "connect", _sqlite_autocommit if migrating else _sqlite_pragmas)
+            event.listen(engine, "connect", _sqlite_autocommit if migrating else sqlite_pragmas)
             if migrating:
                 event.listen(engine, "begin",
                              lambda conn: conn.exec_driver_sql("BEGIN EXCLUSIVE"))
@@ -147,12 +136,6 @@ def _config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(files("riskbench.store").joinpath("migrations")))
     return cfg
-
-
-# the newest migration's revision, so that the common case (a store already at it) needs
-# neither alembic's import nor a read of every migration script (~0.3 s of `riskbench
-# runs`); tests/store checks it against alembic's own head
-HEAD = "0006"
 
 
 def _stamped(connection: Connection) -> str | None:

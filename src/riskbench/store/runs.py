@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from riskbench.errors import RunFailed, UsageError
 from riskbench.jsonl import dumps, loads
 from riskbench.models.keys import scrub
-from riskbench.store import score_cache
+from riskbench.store import listing
 from riskbench.store.schema import (
     AttemptRow,
     CaseCountRow,
@@ -188,52 +188,16 @@ def set_status(engine: Engine, run_id: str, status: str) -> None:
 
 
 def list_runs(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
-    """Newest first, with how many attempts are stored, how many failed and how many the
-    provider blocked (a block is an answer of the deployed system, not a failure).
-    Attempts are counted for the listed runs only, from the kept case counts, and a
-    finished run's counts are kept in the cache (emptied by the database when its
-    attempts change)."""
-    query = (select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id.desc())
-             .limit(limit))
-    with Session(engine) as session:
-        runs = [_run(row) for row in session.execute(query).scalars()]
-    states = {run.id: state for run in runs
-              if (state := score_cache.run_state(run.status, run.finished_at))}
-    counts = score_cache.cached_counts(engine, states)
-    missing = [run.id for run in runs if run.id not in counts]
-    with Session(engine) as session:
-        counted = _status_counts(session, missing)
-    for run_id in missing:
-        counts[run_id] = counted.get(run_id, {})
-        if run_id in states:
-            score_cache.put_counts(engine, run_id, states[run_id], counts[run_id])
-    out = []
-    for run in runs:
-        by_status = counts[run.id]
-        blocked = by_status.get("blocked", 0)
-        attempts = sum(by_status.values())
-        out.append({**asdict(run), "attempts": attempts,
-                    "errors": attempts - by_status.get("ok", 0) - blocked,
-                    "blocked": blocked, "expected_attempts": run.n_cases * run.config.k})
-    return out
-
-
-def _status_counts(session: Session, run_ids: list[str]) -> dict[str, dict[str, int]]:
-    """Attempts per status (`error` counting time-outs too, as the cache does) from the
-    case counts the database keeps (judge '' rows, migration 0006): one row per test
-    case instead of one per attempt. Counting an unfinished run of 1M attempts through
-    `ix_attempts_run_case_status` took 4.4 s (page cache warm, load 9); its 200,000 case
-    rows take 0.24 s."""
-    counts: dict[str, dict[str, int]] = {}
-    for start in range(0, len(run_ids), 500):  # bounded IN lists
-        rows = session.execute(
-            select(CaseCountRow.run_id, func.sum(CaseCountRow.ok),
-                   func.sum(CaseCountRow.blocked), func.sum(CaseCountRow.failed))
-            .where(CaseCountRow.judge == "", CaseCountRow.run_id.in_(run_ids[start:start + 500]))
-            .group_by(CaseCountRow.run_id))
-        for run_id, ok, blocked, failed in rows:
-            counts[run_id] = {"ok": int(ok), "blocked": int(blocked), "error": int(failed)}
-    return counts
+    """Newest first, with their stored, failed and blocked attempts (`store.listing`,
+    read on the engine's driver connection; its SQL is the one listing)."""
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"  # the driver's placeholder
+    raw = engine.raw_connection()
+    try:
+        listed, to_cache = listing.read_listing(raw, limit, mark)
+    finally:
+        raw.close()
+    listing.cache_counts(engine, to_cache)
+    return listed
 
 
 ATTEMPT_COLUMNS = ("run_id", "test_case_id", "sample", "status", "output", "transcript",

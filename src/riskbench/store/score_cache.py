@@ -1,6 +1,7 @@
 """The store's side of the finished-run cache: reading and writing entries, and the
 state of a run an entry was computed for. Entries hold a run's scores (what goes into
-them is metrics' business, metrics/score_cache.py) or its attempt counts (`runs`).
+them is metrics' business, metrics/score_cache.py) or its attempt counts (`runs`, which
+reads them in `store.listing`, through the driver).
 
 The database empties a run's entries itself whenever the run's attempts or verdicts
 change (triggers of migration 0005), whoever writes; an entry also names the run's
@@ -15,14 +16,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from riskbench.store.driver import COUNTS, run_state
 from riskbench.store.schema import RunRow, ScoreCacheRow
 
-COUNTS = "attempt_counts"  # the variant holding a run's attempts per status
-
-
-def run_state(status: str, finished_at: str | None) -> str | None:
-    """What an entry's fingerprint starts with; None (do not cache) unless finished."""
-    return f"{status}@{finished_at}" if status == "finished" else None
+__all__ = ["COUNTS", "get_entry", "put_counts", "put_entry", "run_state", "run_state_of"]
 
 
 def run_state_of(engine: Engine, run_id: str) -> str | None:
@@ -40,22 +37,6 @@ def get_entry(engine: Engine, run_id: str, variant: str, fingerprint: str) -> st
             ScoreCacheRow.fingerprint == fingerprint)).scalar_one_or_none()
 
 
-def get_entries(engine: Engine, variant: str, fingerprints: dict[str, str]
-                ) -> dict[str, str]:
-    """`get_entry` for many runs at once: {run id: text} of those that match."""
-    found: dict[str, str] = {}
-    ids = list(fingerprints)
-    with engine.connect() as conn:
-        for start in range(0, len(ids), 500):  # bounded IN lists
-            rows = conn.execute(select(ScoreCacheRow.run_id, ScoreCacheRow.fingerprint,
-                                       ScoreCacheRow.scores).where(
-                ScoreCacheRow.variant == variant,
-                ScoreCacheRow.run_id.in_(ids[start:start + 500])))
-            found |= {run_id: text for run_id, fingerprint, text in rows
-                      if fingerprints[run_id] == fingerprint}
-    return found
-
-
 def put_entry(engine: Engine, run_id: str, variant: str, fingerprint: str,
               text: str) -> None:
     """Replace the run's entry for `variant` in one transaction. A process that wrote
@@ -70,13 +51,6 @@ def put_entry(engine: Engine, run_id: str, variant: str, fingerprint: str,
                 "computed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}])
     except (IntegrityError, OperationalError):
         pass
-
-
-def cached_counts(engine: Engine, states: dict[str, str]) -> dict[str, dict[str, int]]:
-    """Attempts per status of the finished runs in `states` (run id: run_state) that
-    have them cached."""
-    return {run_id: json.loads(text)
-            for run_id, text in get_entries(engine, COUNTS, states).items()}
 
 
 def put_counts(engine: Engine, run_id: str, state: str, counts: dict[str, int]) -> None:
