@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 from typer.main import get_group
 
 Click = Any  # a click Command of typer's click (typer._click or click, by version)
@@ -168,18 +168,37 @@ class LazyCommands(MutableMapping[str, Click]):
     def __contains__(self, name: object) -> bool:
         return name in self._table
 
+    def loaded(self, name: str) -> bool:
+        return name in self._loaded
+
 
 class LazyGroup(TyperGroup):
-    """A TyperGroup whose commands come from `table` on first use."""
+    """A TyperGroup whose commands come from `table` on first use; its own `--help` lists
+    them from their summaries (`cli.summaries`) where those are current."""
 
     table: Mapping[str, str] = {}
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = LazyCommands(self.table)
+        self._listing: dict[str, dict[str, Any]] | None = None
 
     def get_command(self, ctx: Any, cmd_name: str) -> Click | None:
+        if self._listing and cmd_name in self._listing and not self.commands.loaded(cmd_name):
+            return TyperCommand(cmd_name, **self._listing[cmd_name])
         return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # names only: typer's reads every command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from riskbench.cli import summaries
+
+        self._listing = summaries.load()
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = None
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
