@@ -1,8 +1,9 @@
 """`riskbench runs` only reads the store: it must not import the model stack (torch,
 transformers), the providers' HTTP and YAML code, the other commands' modules (the root
 loads a command's module when that command runs, `cli.lazy`), the pipeline or the later
-stages, PostgreSQL's dialect on a SQLite store, or the package metadata for a version it
-does not print: what kept it over 1 s."""
+stages, SQLAlchemy or pydantic on a current SQLite store, or the package metadata for a
+version it does not print: what kept it over 1 s. `riskbench --help` imports no command
+module."""
 
 from __future__ import annotations
 
@@ -21,7 +22,17 @@ NOT_FOR_RUNS = ("torch", "transformers", "httpx", "yaml", "riskbench.models.chat
                 "riskbench.attacks", "riskbench.web", "riskbench.version", "riskbench.cli.run",
                 "riskbench.cli.campaign", "riskbench.cli.judge", "riskbench.cli.lists",
                 "riskbench.cli.monitor", "riskbench.cli.compliance", "riskbench.cli.progress",
-                "sqlalchemy.dialects.postgresql", "alembic", "jinja2", "numpy")
+                "sqlalchemy.dialects.postgresql", "alembic", "jinja2", "numpy",
+                # a current SQLite store is listed through the stdlib driver, plain option
+                # values need no pydantic (cli.lazy.PlainValue), nothing reads metadata
+                "sqlalchemy", "riskbench.store.database", "riskbench.store.schema",
+                "riskbench.store.runs", "pydantic", "pydantic_core", "typer._adapters",
+                "importlib.metadata")
+# what `riskbench --help` need not import to list the commands (cli.summaries)
+NOT_FOR_HELP = ("riskbench.cli.run", "riskbench.cli.campaign", "riskbench.cli.judge",
+                "riskbench.cli.lists", "riskbench.cli.monitor", "riskbench.cli.compliance",
+                "riskbench.cli.runs", "riskbench.store", "riskbench.pipeline", "sqlalchemy",
+                "pydantic", "importlib.metadata")
 
 
 # `python -m riskbench.cli ARGS`, printing at exit every module the command imported
@@ -45,11 +56,24 @@ def test_runs_imports_no_model_stack(tmp_path: Path) -> None:
 
     db = f"sqlite:///{tmp_path / 'r.db'}"
     store.connect(db)  # an existing store, as `runs` usually sees: creating one migrates
-    modules = imported(tmp_path, "runs", "--db", db)
-    assert {"riskbench.store", "riskbench.cli.runs", "rich.table"} <= modules  # it ran
-    loaded = sorted(m for m in modules if m.split(".")[0] in ("torch", "transformers")
-                    or any(m == n or m.startswith(n + ".") for n in NOT_FOR_RUNS))
-    assert loaded == []
+    for args in (("runs", "--db", db), ("runs", "--db", db, "--json"),
+                 ("runs", "--db", db, "--limit", "3")):
+        modules = imported(tmp_path, *args)
+        assert {"riskbench.store.listing", "riskbench.cli.runs", "rich.table"} <= modules
+        # typer's own coercion takes a value given as text (so pydantic, and its metadata)
+        given = ("pydantic", "pydantic_core", "typer._adapters", "importlib.metadata")
+        assert ("typer._adapters" in modules) == ("--limit" in args)
+        loaded = sorted(m for m in modules if m.split(".")[0] in ("torch", "transformers")
+                        or any(m == n or m.startswith(n + ".") for n in NOT_FOR_RUNS
+                               if "--limit" not in args or n not in given))
+        assert loaded == [], args
+
+
+def test_help_imports_no_command_module(tmp_path: Path) -> None:
+    modules = imported(tmp_path, "--help")
+    assert {"riskbench.cli.summaries", "typer.rich_utils"} <= modules  # it ran
+    assert sorted(m for m in modules
+                  if any(m == n or m.startswith(n + ".") for n in NOT_FOR_HELP)) == []
 
 
 def test_the_providers_still_register_on_first_use() -> None:

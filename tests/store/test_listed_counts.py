@@ -43,7 +43,11 @@ def _counted(engine: object, run_id: str) -> dict[str, int]:
 
 
 def _listed(engine: object, run_id: str) -> dict[str, int]:
+    """The listed counts, the same through the engine and through `list_runs_at` (the
+    stdlib driver on SQLite, the engine on PostgreSQL)."""
     row = next(r for r in store.list_runs(engine) if r["id"] == run_id)  # type: ignore[arg-type]
+    url = engine.url.render_as_string(hide_password=False)  # type: ignore[attr-defined]
+    assert next(r for r in store.list_runs_at(url) if r["id"] == run_id) == row
     return {k: row[k] for k in ("attempts", "blocked", "errors")}
 
 

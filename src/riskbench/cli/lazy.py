@@ -12,6 +12,10 @@ while `riskbench runs` started: a tenth of its instructions. So the collector is
 root's import until the command's callback is called (its module and what that imports
 at its top, its options parsed) and then resumed with those objects frozen out of its
 scans (`gc.freeze`); `main` gives the process the collector back as it found it.
+
+The root's `--help` lists the commands from their summaries (`cli.summaries`) instead of
+importing every module, and an option's plain value is coerced without pydantic
+(`PlainValue`): together two thirds of `riskbench --help`'s and a sixth of `runs`' start-up.
 """
 
 from __future__ import annotations
@@ -180,11 +184,11 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        self.commands = LazyCommands(self.table)
+        self.commands = self._lazy = LazyCommands(self.table)
         self._listing: dict[str, dict[str, Any]] | None = None
 
     def get_command(self, ctx: Any, cmd_name: str) -> Click | None:
-        if self._listing and cmd_name in self._listing and not self.commands.loaded(cmd_name):
+        if self._listing and cmd_name in self._listing and not self._lazy.loaded(cmd_name):
             return TyperCommand(cmd_name, **self._listing[cmd_name])
         return self.commands.get(cmd_name)
 

@@ -24,17 +24,6 @@ _MODULES = ("campaigns", "case_counts", "database", "driver", "listing", "monito
             "schema", "score_cache")
 
 if TYPE_CHECKING:
-    from riskbench.store import (
-        campaigns,
-        case_counts,
-        database,
-        driver,
-        listing,
-        monitor,
-        runs,
-        schema,
-        score_cache,
-    )
     from riskbench.store.campaigns import (
         CampaignRun,
         add_campaign_run,

@@ -28,7 +28,6 @@ from riskbench.models.keys import scrub
 from riskbench.store import listing
 from riskbench.store.schema import (
     AttemptRow,
-    CaseCountRow,
     RunCaseRow,
     RunRow,
     TestCaseRow,
