@@ -46,7 +46,7 @@ def supports(model: Any) -> bool:
             and model.lm_head.weight.device.type == "cpu")
 
 
-@dataclass
+@dataclass(eq=False)
 class Job:
     """One request as the loop sees it: prompt ids in, generated ids out."""
 
@@ -264,21 +264,23 @@ class LlamaLoop:
                 finish: Finish) -> tuple[list[Job], torch.Tensor, torch.Tensor]:
         """Hand back the rows that are done; the last rows move into their places, so
         the active rows stay 0..n-1 and a decoding step reads one slice of the cache."""
-        done = [i for i, j in enumerate(active)
-                if j.out[-1] in self.eos or len(j.out) >= j.max_tokens]
+        done = {i for i, j in enumerate(active)
+                if j.out[-1] in self.eos or len(j.out) >= j.max_tokens}
         if not done:
             return active, pos, nxt
         assert self.k is not None and self.v is not None
-        for i in done:
+        for i in sorted(done):
             finish(active[i], None)
-        keep = [i for i in range(len(active)) if i not in set(done)]
-        # keep[j] moves to row j; only rows past the survivors' count actually move
-        for j, i in enumerate(keep):
-            if i != j:
-                self.k[:, j] = self.k[:, i]
-                self.v[:, j] = self.v[:, i]
-        index = torch.tensor(keep, dtype=torch.long)
-        return [active[i] for i in keep], pos[index], nxt[index]
+        left = len(active) - len(done)
+        order = list(range(left))
+        holes = [i for i in sorted(done) if i < left]
+        movers = [i for i in range(left, len(active)) if i not in done]
+        for hole, mover in zip(holes, movers, strict=True):
+            self.k[:, hole] = self.k[:, mover]
+            self.v[:, hole] = self.v[:, mover]
+            order[hole] = mover
+        index = torch.tensor(order, dtype=torch.long)
+        return [active[i] for i in order], pos[index], nxt[index]
 
 
 def _rotate_half(x: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,7 @@ machine (`weights_cache`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import os
 import threading
@@ -263,7 +264,8 @@ class LocalModel:
             with self._lock:
                 self._inflight = [x for x in self._inflight if x is not r]
             outcome: Generation | BaseException = error or self._reply(tokenizer, runner, job)
-            loop.call_soon_threadsafe(_settle, r.future, outcome)
+            with contextlib.suppress(RuntimeError):  # the event loop is gone: nobody waits
+                loop.call_soon_threadsafe(_settle, r.future, outcome)
 
         runner.run(take, finish, self._stop)
 
