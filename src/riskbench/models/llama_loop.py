@@ -33,6 +33,10 @@ CACHE_POSITIONS = 40_960
 # Newcomers are prefilled once this share of the rows is free (or nothing is decoding):
 # one prefill of several prompts is a larger, cheaper product than one per finished row.
 REFILL_SHARE = 0.125
+# oneDNN pre-packed linear weights: faster products (~1.4x at 32-128 rows, one
+# measurement), but their replies were not yet compared with `generate`'s (near-ties may
+# flip), so the default stays the model's own `F.linear`, tested byte-identical.
+PACKED = False
 # The cache's context grows in steps of this many positions (a regrowth copies it).
 CONTEXT_STEP = 64
 
@@ -60,7 +64,7 @@ Finish = Callable[[Job, BaseException | None], None]
 
 class LlamaLoop:
     def __init__(self, model: Any, eos: Sequence[int], rows: int = ROWS,
-                 cache_positions: int = CACHE_POSITIONS, packed: bool = False) -> None:
+                 cache_positions: int = CACHE_POSITIONS, packed: bool = PACKED) -> None:
         cfg = model.config
         self.model = model
         self.eos = frozenset(eos)
