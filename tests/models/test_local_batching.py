@@ -61,7 +61,8 @@ def test_the_length_that_groups_can_be_tokens_not_characters() -> None:
 def test_the_default_run_forms_full_batches_of_similar_prompt_lengths(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The README's first run through the real engine, planner and tokenizer, with the
-    generation replaced by a recorder: the model's default concurrency must let every
+    generation replaced by a recorder and the batches formed as for `model.generate`
+    (sampled requests, other architectures): the model's default concurrency must let every
     batch but the last be full, and grouped by length the prompts are padded far less
     than in arrival order (56 % more prefill tokens; bench/local_first_run.py)."""
     from riskbench.engine.executor import EngineOptions, Executor, Sampling
@@ -79,6 +80,7 @@ def test_the_default_run_forms_full_batches_of_similar_prompt_lengths(
         return [Generation(text="no", completion_tokens=1) for _ in batch]
 
     monkeypatch.setattr(model, "_generate_batch", record)
+    monkeypatch.setattr(model, "continuous", False)  # the batches sampled requests get
     cases = plan(RunConfig(attacks=("direct", "prefix_injection", "refusal_suppression",
                                     "roleplay"), max_tokens=128)).cases
     done: list[Attempt] = []

@@ -1,8 +1,12 @@
 """Local transformers models on the CPU, batched: `local:smollm2` (the embedded default)
 and `hf:<folder>` (any chat model already on disk; nothing is downloaded).
 
-Requests from the engine are gathered into batches with left padding, because on two
-cores one sequence decodes at ~20 tokens/s and a batch of 32 at ~195. The weights load
+Greedy requests (temperature 0, the default run) to a Llama-architecture model (SmolLM2
+is one) go through `llama_loop`: continuous batching over a preallocated cache, up to
+`llama_loop.ROWS` rows at once, each reply handed back as soon as it ends. Sampled
+requests and other architectures are gathered into left-padded batches for
+`model.generate`. Either way many rows share each step, because on two cores a step
+costs little more for many rows than for one (docs/performance.md). The weights load
 once per process and are shared by every run in it; a GGUF file is dequantised once per
 machine (`weights_cache`).
 """
@@ -10,6 +14,7 @@ machine (`weights_cache`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import os
 import threading
@@ -19,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from riskbench.errors import ModelError, UsageError
-from riskbench.models import weights_cache
+from riskbench.models import llama_loop, weights_cache
 from riskbench.models.base import ModelDefaults, providers
 from riskbench.types import Generation, Message
 
@@ -67,6 +72,7 @@ class _Request:
     seed: int
     future: asyncio.Future[Generation]
     tokens: int = 0  # the rendered prompt's, counted by the model before batching
+    job: llama_loop.Job | None = None  # its place in the continuous loop, once taken
 
     @property
     def chars(self) -> int:
@@ -116,8 +122,10 @@ IN_FLIGHT_BATCHES = 4
 
 
 class LocalModel:
-    defaults = ModelDefaults(concurrency=32 * IN_FLIGHT_BATCHES,
+    # the continuous loop wants requests waiting when its rows free up: twice its rows
+    defaults = ModelDefaults(concurrency=max(32 * IN_FLIGHT_BATCHES, 2 * llama_loop.ROWS),
                              timeout_s=1800.0 * IN_FLIGHT_BATCHES)
+    continuous = True  # greedy requests on Llama models go through llama_loop
 
     def __init__(self, spec: str, folder: Path, gguf_file: str | None, batch_size: int = 32,
                  batch_tokens: int = BATCH_TOKENS):
@@ -131,6 +139,8 @@ class LocalModel:
         self._inflight: list[_Request] = []
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._lock = threading.Lock()  # _pending and _inflight, shared with the loop's thread
+        self._loop: llama_loop.LlamaLoop | None = None
 
     async def check(self) -> None:
         try:
@@ -151,7 +161,8 @@ class LocalModel:
             self._wake = asyncio.Event()
             self._worker = loop.create_task(self._serve())
         request = _Request(messages, max_tokens, temperature, seed, loop.create_future())
-        self._pending.append(request)
+        with self._lock:
+            self._pending.append(request)
         assert self._wake is not None
         self._wake.set()
         return await request.future
@@ -161,9 +172,23 @@ class LocalModel:
         while True:
             await self._wake.wait()
             await asyncio.sleep(0.05)  # let the engine's other workers join this batch
-            self._pending = [r for r in self._pending if not r.future.done()]
+            with self._lock:
+                self._pending = [r for r in self._pending if not r.future.done()]
             if not self._pending:
                 self._wake.clear()
+                continue
+            runner = None
+            if self.continuous and any(r.temperature == 0 for r in self._pending):
+                try:
+                    runner = await asyncio.to_thread(self._runner)
+                except Exception as exc:  # e.g. the model failed to load: these requests fail
+                    for r in self._pending:
+                        if not r.future.done():
+                            r.future.set_exception(exc)
+                    continue
+            if runner is not None and any(r.temperature == 0 for r in self._pending):
+                self._wake.clear()  # requests arriving from now on wake the next round
+                await asyncio.to_thread(self._continue, runner, asyncio.get_running_loop())
                 continue
             uncounted = [r for r in self._pending if not r.tokens]
             try:
@@ -173,7 +198,8 @@ class LocalModel:
                     if not r.future.done():
                         r.future.set_exception(exc)
             self._pending = [r for r in self._pending if not r.future.done()]
-            counted = [r for r in self._pending if r.tokens]  # not those that came meanwhile
+            counted = [r for r in self._pending  # not those that came meanwhile
+                       if r.tokens and not (runner is not None and r.temperature == 0)]
             if not counted:
                 continue
             batch = take_batch(counted, self.batch_size, self.batch_tokens, lambda r: r.tokens)
@@ -192,6 +218,64 @@ class LocalModel:
             for r, gen in zip(batch, results, strict=True):
                 if not r.future.done():
                     r.future.set_result(gen)
+
+    def _runner(self) -> llama_loop.LlamaLoop | None:
+        """The continuous loop for this model, or None where it cannot run it."""
+        if self._loop is None:
+            tokenizer, model = _load(str(self.folder), self.gguf_file)
+            if not llama_loop.supports(model):
+                return None
+            eos = model.generation_config.eos_token_id
+            eos = [eos] if isinstance(eos, int) else list(eos or [])
+            self._loop = llama_loop.LlamaLoop(model, [*eos, tokenizer.eos_token_id])
+        return self._loop
+
+    def _continue(self, runner: llama_loop.LlamaLoop, loop: asyncio.AbstractEventLoop) -> None:
+        """Run the greedy requests through `runner` until none is waiting; each future is
+        settled on the event loop as soon as its reply ends."""
+        tokenizer, _ = _load(str(self.folder), self.gguf_file)
+        owner: dict[int, _Request] = {}
+
+        def take(free: int, fits: Callable[[llama_loop.Job], bool]) -> list[llama_loop.Job]:
+            with self._lock:
+                ready = [r for r in self._pending
+                         if r.temperature == 0 and not r.future.done()][:free]
+            fresh = [r for r in ready if r.job is None]
+            for r, ids in zip(fresh, tokenizer(_render(tokenizer, fresh))["input_ids"]
+                              if fresh else [], strict=True):
+                r.job = llama_loop.Job(list(ids), max(1, r.max_tokens))
+            taken = []
+            for r in ready:
+                assert r.job is not None
+                if not fits(r.job):
+                    break  # the oldest waits for room; none overtakes it
+                taken.append(r)
+            with self._lock:
+                chosen = {id(r) for r in taken}
+                self._pending = [r for r in self._pending if id(r) not in chosen]
+                self._inflight += taken
+            for r in taken:
+                assert r.job is not None
+                owner[id(r.job)] = r
+            return [r.job for r in taken if r.job is not None]
+
+        def finish(job: llama_loop.Job, error: BaseException | None) -> None:
+            r = owner.pop(id(job))
+            with self._lock:
+                self._inflight = [x for x in self._inflight if x is not r]
+            outcome: Generation | BaseException = error or self._reply(tokenizer, runner, job)
+            with contextlib.suppress(RuntimeError):  # the event loop is gone: nobody waits
+                loop.call_soon_threadsafe(_settle, r.future, outcome)
+
+        runner.run(take, finish, self._stop)
+
+    @staticmethod
+    def _reply(tokenizer: Any, runner: llama_loop.LlamaLoop, job: llama_loop.Job) -> Generation:
+        used = next((i for i, t in enumerate(job.out) if t in runner.eos), len(job.out))
+        return Generation(
+            text=tokenizer.decode(job.out[:used], skip_special_tokens=True).strip(),
+            prompt_tokens=len(job.ids), completion_tokens=used,
+            finish_reason="stop" if used < len(job.out) else "length")
 
     def _count(self, requests: Sequence[_Request]) -> None:
         """Each request's prompt length in tokens, the unit `take_batch` groups by."""
@@ -240,10 +324,11 @@ class LocalModel:
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None
-        for r in (*self._inflight, *self._pending):
+        with self._lock:
+            closing, self._inflight, self._pending = [*self._inflight, *self._pending], [], []
+        for r in closing:
             if not r.future.done():
                 r.future.set_exception(ModelError("the model was closed before it replied"))
-        self._inflight, self._pending = [], []
 
 
 def _render(tokenizer: Any, requests: Sequence[_Request]) -> list[str]:
@@ -251,6 +336,16 @@ def _render(tokenizer: Any, requests: Sequence[_Request]) -> list[str]:
     return [tokenizer.apply_chat_template(
         [{"role": m.role, "content": m.content} for m in r.messages],
         tokenize=False, add_generation_prompt=True) for r in requests]
+
+
+def _settle(future: asyncio.Future[Generation], outcome: Generation | BaseException) -> None:
+    """Resolve `future` on its event loop unless a close or the caller got there first."""
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 class _Stopped:
