@@ -52,8 +52,10 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Any:
     mp.setattr(gguf_build, "ARCHITECTURES", frozenset())
     with pytest.raises(gguf_build.Unsupported, match="architecture 'llama'"):
         gguf_build.write(_gguf(), tmp_path_factory.mktemp("refused"))
-    yield _load_in(tmp_path_factory.mktemp("reference"), mp)
-    mp.undo()
+    try:
+        return _load_in(tmp_path_factory.mktemp("reference"), mp)
+    finally:
+        mp.undo()
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +68,10 @@ def fast(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     mp = pytest.MonkeyPatch()
     mp.setattr(legacy, "load_gguf_checkpoint", refuse)
-    yield _load_in(tmp_path_factory.mktemp("fast"), mp)
-    mp.undo()
+    try:
+        return _load_in(tmp_path_factory.mktemp("fast"), mp)
+    finally:
+        mp.undo()
 
 
 def test_the_same_files_byte_for_byte(reference: Any, fast: Any) -> None:
