@@ -28,15 +28,17 @@ def mark(what):
 mark("interpreter started")
 import riskbench.cli as cli
 mark("riskbench.cli imported")
-from riskbench.models import local
+from riskbench.models import gguf_build, local, weights_cache
 from riskbench.pipeline import runs
 
-def timed(owner, name, label, stop=False):
+def timed(owner, name, label, stop=False, before=None):
     inner = getattr(owner, name)
     def sync(*a, **k):
         if stop:
             mark(label)
             os._exit(0)
+        if before:
+            mark(before)
         out = inner(*a, **k)
         mark(label)
         return out
@@ -47,7 +49,9 @@ def timed(owner, name, label, stop=False):
     setattr(owner, name, coroutine if inspect.iscoroutinefunction(inner) else sync)
 
 timed(runs, "plan", "planned (suite, attacks, judges validated)")
-timed(local.LocalModel, "check", "model loaded (LocalModel.check)")
+timed(weights_cache, "load", "model loaded (LocalModel.check)",
+      before="torch + transformers imported")
+timed(gguf_build, "write", "copy written (gguf_build.write)")
 timed(runs, "_sink", "judging sink built (judges loaded)")
 timed(local.LocalModel, "_generate_batch", "first batch starts generating", stop=True)
 sys.argv = ["riskbench", "run"]
