@@ -90,8 +90,12 @@ def test_a_truncated_cache_is_found_and_rebuilt(
     folder = weights_cache.cache_folder(gguf[0] / gguf[1])
     weights = folder / "model.safetensors"
     size = weights.stat().st_size
-    with weights.open("r+b") as fh:
-        fh.truncate(size // 2)
+    # a partial file as a crashed writer leaves it: a new file, since truncating this one in
+    # place would pull the pages from under the model `built` has memory-mapped from it
+    partial = weights.with_suffix(".partial")
+    with weights.open("rb") as src, partial.open("wb") as dst:
+        dst.write(src.read(size // 2))
+    partial.replace(weights)
     assert not weights_cache.is_complete(folder)
     tokenizer, model = weights_cache.load(*gguf)  # from the GGUF again, and saved again
     assert weights_cache.is_complete(folder) and weights.stat().st_size == size
