@@ -129,7 +129,7 @@ def test_choice_of_worker() -> None:
     assert wanted("process", None, 10) and not wanted("inline", None, 10**6)
     assert wanted("auto", None, 10**5) and not wanted("auto", None, 100)
     assert not wanted("process", "openai:gpt-4o-mini", 10**5)  # judge model: in-process
-    with pytest.raises(UsageError, match="use auto, process, inline"):
+    with pytest.raises(UsageError, match="use auto, process, thread, inline"):
         wanted("threads", None, 10)
 
 

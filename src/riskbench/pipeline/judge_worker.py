@@ -47,7 +47,7 @@ from riskbench.models.keys import KEY_VARIABLES, scrub
 from riskbench.pipeline.options import Progress
 from riskbench.types import Attempt, Message, TestCase
 
-MODES = ("auto", "process", "inline")
+MODES = ("auto", "process", "thread", "inline")
 # Below this many attempts the worker's start-up (~1.2 s of CPU importing the judges and
 # the store, seconds of wall clock on a busy machine) costs more than it saves: measured
 # on 2 shared cores, 10,000 attempts took longer with the worker, 75,000 a little less
@@ -67,17 +67,26 @@ def _start_code() -> str:
     return f"import sys; sys.path.insert(0, {str(root)!r}); {_START}"
 
 
-def wanted(mode: str | None, judge_model: str | None, attempts: int) -> bool:
-    """Whether a run judges in a worker process. Judges that call a judge model do so
-    through the engine's executor (cache, retries, rate limit), so such runs judge in
-    the engine's process; `auto` uses the worker for runs large enough to gain."""
+def sink_mode(mode: str | None, judge_model: str | None, attempts: int) -> str:
+    """Where a run judges and stores: `process` (this module's worker), `thread` (judged
+    on the engine's loop, stored by a writer thread: pipeline/sink.py) or `inline` (both
+    on the loop). Judges that call a judge model do so through the engine's executor
+    (cache, retries, rate limit), so such runs judge in the engine's process; `auto`
+    uses the worker for runs large enough to gain."""
     mode = mode or os.environ.get("RISKBENCH_JUDGE_WORKER") or "auto"
     if mode not in MODES:
         raise UsageError(f"unknown judge worker {mode!r}; use {', '.join(MODES)} "
                          "(RISKBENCH_JUDGE_WORKER or RunOptions.judge_worker)")
-    if judge_model or os.name != "posix" or mode == "inline":
-        return False
-    return mode == "process" or attempts >= AUTO_MIN_ATTEMPTS
+    if mode in ("thread", "inline"):
+        return mode
+    if judge_model or os.name != "posix":
+        return "inline"
+    return "process" if mode == "process" or attempts >= AUTO_MIN_ATTEMPTS else "inline"
+
+
+def wanted(mode: str | None, judge_model: str | None, attempts: int) -> bool:
+    """Whether a run judges in a worker process."""
+    return sink_mode(mode, judge_model, attempts) == "process"
 
 
 def frame(message: object) -> bytes:

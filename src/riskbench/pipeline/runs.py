@@ -255,11 +255,12 @@ def _sink(db: Engine, run: Run, options: RunOptions, progress: Progress | None,
           attempts: int) -> JudgingSink | ProcessSink:
     """Where finished attempts are judged and stored: a worker process, or this one."""
     config = run.config
-    if judge_worker.wanted(options.judge_worker, config.judge_model, attempts):
+    mode = judge_worker.sink_mode(options.judge_worker, config.judge_model, attempts)
+    if mode == "process":
         return ProcessSink(run.id, worker_url(db), config.judges, progress)
     chosen = get_judges(config.judges, judge_context((helpers or {}).get("judge_model"),
                                                       options, cache))
-    return JudgingSink(chosen, store.AttemptWriter(db), progress)
+    return JudgingSink(chosen, store.AttemptWriter(db), progress, threaded=mode == "thread")
 
 
 def write_run_reports(run_id: str, options: RunOptions | None = None) -> RunResult:

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -256,6 +256,13 @@ _SQLITE_VERDICTS = _driver_insert("verdicts", VERDICT_COLUMNS)
 _SQLITE_WRITER_CACHE = "PRAGMA cache_size=-65536"
 
 
+class WriteBatch(NamedTuple):
+    """Rows taken from an `AttemptWriter` for one transaction."""
+
+    attempts: list[tuple[Any, ...]]
+    verdicts: list[tuple[Any, ...]]
+
+
 class AttemptWriter:
     """Buffers attempts with their verdicts and writes them in batches, each batch in
     one transaction, so an attempt is never stored without its verdicts. One connection
@@ -305,7 +312,30 @@ class AttemptWriter:
         return len(self._attempts)
 
     def flush(self) -> None:
-        if not self._attempts:
+        batch = self.take()
+        try:
+            self.write(batch)
+        except BaseException:
+            self.give_back(batch)
+            raise
+
+    def take(self) -> WriteBatch:
+        """What is buffered, taken out: `write` stores it, in another thread if need be
+        (the connection is only ever used by the thread that writes)."""
+        batch = WriteBatch(self._attempts, self._verdicts)
+        self._attempts, self._verdicts = [], []
+        self._scrubbed.clear()
+        return batch
+
+    def give_back(self, batch: WriteBatch) -> None:
+        """A batch whose write failed goes back before what came since, so the next
+        flush (the close of the run) tries it again, as if it had never been taken."""
+        self._attempts[:0] = batch.attempts
+        self._verdicts[:0] = batch.verdicts
+
+    def write(self, batch: WriteBatch) -> None:
+        """Store one batch in one transaction; `written` grows only when it commits."""
+        if not batch.attempts:
             return
         if self._connection is None:
             self._connection = self.engine.connect()
@@ -316,24 +346,21 @@ class AttemptWriter:
         try:
             with conn.begin():
                 if self._raw:
-                    conn.exec_driver_sql(_SQLITE_ATTEMPTS, self._attempts)
-                    if self._verdicts:
-                        conn.exec_driver_sql(_SQLITE_VERDICTS, self._verdicts)
+                    conn.exec_driver_sql(_SQLITE_ATTEMPTS, batch.attempts)
+                    if batch.verdicts:
+                        conn.exec_driver_sql(_SQLITE_VERDICTS, batch.verdicts)
                 else:
                     conn.execute(_insert_ignore(self.engine, AttemptRow),
                                  [dict(zip(ATTEMPT_COLUMNS, row, strict=True))
-                                  for row in self._attempts])
-                    if self._verdicts:
+                                  for row in batch.attempts])
+                    if batch.verdicts:
                         conn.execute(_insert_ignore(self.engine, VerdictRow),
                                      [dict(zip(VERDICT_COLUMNS, row, strict=True))
-                                      for row in self._verdicts])
+                                      for row in batch.verdicts])
         except BaseException:
             self.close()  # a fresh connection for the next try
             raise
-        self.written += len(self._attempts)
-        self._attempts.clear()
-        self._verdicts.clear()
-        self._scrubbed.clear()
+        self.written += len(batch.attempts)
 
     def close(self) -> None:
         """Give the connection back (after the last flush)."""
