@@ -78,7 +78,7 @@ def test_worker_stores_what_inline_judging_stores(backend: str, tmp_path: Path,
     config = RunConfig(model=f"openai-compatible:{chat_server.url}:mixed",
                        attacks=("direct", "roleplay"), k=K, judges=JUDGES)
     runs = {}
-    for mode in ("process", "inline"):
+    for mode in ("process", "inline", "thread"):
         result = evaluate(config, RunOptions(db_url=url, concurrency=32, use_cache=False,
                                              report_dir=tmp_path / mode, judge_worker=mode))
         assert result.new_attempts == CASES * K
@@ -88,6 +88,8 @@ def test_worker_stores_what_inline_judging_stores(backend: str, tmp_path: Path,
     assert len(verdicts) == CASES * K * len(JUDGES)  # every attempt has every verdict
     assert canonical(attempts) == canonical(inline_attempts)
     assert verdicts == inline_verdicts
+    assert canonical(runs["thread"][0]) == canonical(attempts)  # the writer thread's
+    assert runs["thread"][1] == verdicts
     outcomes = {v[0] for v in verdicts.values()}
     assert {"refusal", "compliance"} <= outcomes  # the server's mixed replies, judged
 
@@ -127,6 +129,7 @@ def test_worker_reads_the_setup_alone_then_what_waits_in_groups() -> None:
 
 def test_choice_of_worker() -> None:
     assert wanted("process", None, 10) and not wanted("inline", None, 10**6)
+    assert not wanted("thread", None, 10**6)
     assert wanted("auto", None, 10**5) and not wanted("auto", None, 100)
     assert not wanted("process", "openai:gpt-4o-mini", 10**5)  # judge model: in-process
     with pytest.raises(UsageError, match="use auto, process, thread, inline"):
