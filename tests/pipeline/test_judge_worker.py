@@ -23,7 +23,7 @@ from helpers.postgres import postgres_server
 from riskbench import store
 from riskbench.errors import UsageError
 from riskbench.pipeline import RunOptions, evaluate
-from riskbench.pipeline.judge_worker import _Inbox, frame, pack, unpack, wanted
+from riskbench.pipeline.judge_worker import _Inbox, frame, pack, sink_mode, unpack
 from riskbench.types import (
     Attempt,
     Conversation,
@@ -127,13 +127,15 @@ def test_worker_reads_the_setup_alone_then_what_waits_in_groups() -> None:
     assert groups == [[setup], batches[:2], batches[2:3]]
 
 
-def test_choice_of_worker() -> None:
-    assert wanted("process", None, 10) and not wanted("inline", None, 10**6)
-    assert not wanted("thread", None, 10**6)
-    assert wanted("auto", None, 10**5) and not wanted("auto", None, 100)
-    assert not wanted("process", "openai:gpt-4o-mini", 10**5)  # judge model: in-process
+def test_choice_of_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RISKBENCH_JUDGE_WORKER", raising=False)
+    assert [sink_mode(m, None) for m in ("process", "thread", "inline", "auto", None)] == [
+        "process", "thread", "inline", "thread", "thread"]
+    assert sink_mode("process", "openai:gpt-4o-mini") == "thread"  # judge model: in-process
+    monkeypatch.setenv("RISKBENCH_JUDGE_WORKER", "inline")
+    assert sink_mode(None, None) == "inline"
     with pytest.raises(UsageError, match="use auto, process, thread, inline"):
-        wanted("threads", None, 10)
+        sink_mode("threads", None)
 
 
 # -- kills, through the CLI ------------------------------------------------------------
