@@ -372,20 +372,25 @@ class AttemptWriter:
         stored already (a resume's duplicate: INSERT skips it) or a verdict came without
         its attempt, the transaction is rolled back and done again for the triggers to
         count, row by row, exactly what goes in."""
-        if self.counts_itself:
-            with conn.begin() as transaction:
-                band = kept_band(conn)
-                increments = None if band is None else \
-                    batch_counts(batch.attempts, batch.verdicts, band)
-                sent = len(batch.attempts) + len(batch.verdicts)
-                if increments is not None and _inserted(conn, batch, 1) == sent:
-                    conn.exec_driver_sql(UPSERT, increments)
-                    self.written += len(batch.attempts)
-                    return
-                transaction.rollback()
-        with conn.begin():
-            _inserted(conn, batch, 0)
-        self.written += len(batch.attempts)
+        if not (self.counts_itself and self._counted_write(conn, batch)):
+            with conn.begin():
+                _inserted(conn, batch, 0)
+        self.written += len(batch.attempts)  # committed
+
+    @staticmethod
+    def _counted_write(conn: Connection, batch: WriteBatch) -> bool:
+        """The batch marked counted with its counts' upsert, committed; False (rolled
+        back) where the triggers must count it."""
+        with conn.begin() as transaction:
+            band = kept_band(conn)
+            increments = None if band is None else \
+                batch_counts(batch.attempts, batch.verdicts, band)
+            sent = len(batch.attempts) + len(batch.verdicts)
+            if increments is not None and _inserted(conn, batch, 1) == sent:
+                conn.exec_driver_sql(UPSERT, increments)
+                return True
+            transaction.rollback()
+        return False
 
     def close(self) -> None:
         """Give the connection back (after the last flush)."""
