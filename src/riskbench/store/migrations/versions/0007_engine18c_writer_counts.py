@@ -17,6 +17,7 @@ Revises: 0006
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,7 +28,7 @@ branch_labels = None
 depends_on = None
 
 
-def _counts_0006():  # type: ignore[no-untyped-def]
+def _counts_0006() -> Any:
     """0006's trigger SQL builders (one definition of what a count is)."""
     path = Path(__file__).with_name("0006_store18_case_counts.py")
     spec = importlib.util.spec_from_file_location("riskbench_migration_0006", path)
