@@ -199,6 +199,8 @@ def test_kept_counts_are_exact_and_score_like_a_recount(engine: Engine, tmp_path
     _written_run(engine, rng, n_cases=30, k=1, samples=1)
     assert_exact(engine)
     assert assert_scores_match(engine) >= 2 * 3 * 2 * 2
+    # on SQLite the writer counted its rows itself (0007), on PostgreSQL the triggers did
+    assert _marked(engine) == ({1} if engine.dialect.name == "sqlite" else {0})
     kept = score_run(engine, _written_run(engine, rng)[0], "refusal", 3)
     assert kept.get("secure_at_k") is not None and kept.get("partial_refusal_rate") is not None
     assert kept.get("mean_score[harmbench]") is not None and kept.counts["errors"] > 0
@@ -217,6 +219,8 @@ def test_counts_stay_exact_under_rewrites(engine: Engine) -> None:
     writer.flush()
     writer.close()
     assert_exact(engine)
+    if engine.dialect.name == "sqlite":  # duplicates in the batch: the triggers counted it
+        assert _marked(engine) == {0, 1}
     # a retry of errors: their verdicts, then the attempts, are deleted and written again
     assert store.forget_failed(engine, run_id) > 0
     assert_exact(engine)
@@ -264,6 +268,40 @@ def test_counts_stay_exact_under_rewrites(engine: Engine) -> None:
         conn.execute(delete(AttemptRow).where(AttemptRow.run_id == run_id))
     assert_exact(engine)
     assert not _kept(engine)
+
+
+def _marked(engine: Engine) -> set[int]:
+    """The `counted` marks of the stored attempts and verdicts."""
+    with engine.connect() as conn:
+        return {m for table in ("attempts", "verdicts")
+                for (m,) in conn.execute(text(f"SELECT DISTINCT counted FROM {table}"))}
+
+
+def test_rows_marked_counted_are_left_to_their_writer(engine: Engine) -> None:
+    """The triggers' switch (0007): an insert marked counted = 1 adds nothing (its writer
+    adds the counts), one left at the default is counted; a delete recounts either."""
+    run_id, cases = _written_run(engine, random.Random(5), n_cases=3, k=1, samples=1)
+    case_id = cases[0].id
+    row = ("(run_id, test_case_id, sample, status, output, transcript, prompt_tokens, "
+           "completion_tokens, latency_s, error, cached{}) VALUES (:r, :c, {}, 'ok', 'x', "
+           "'[]', 1, 1, 0.1, '', false{})")
+    verdict = ("(run_id, test_case_id, sample, judge, outcome, score, safe, rationale, "
+               "judge_version{}) VALUES (:r, :c, {}, 'refusal', 'refusal', 0.9, true, '', "
+               "'v'{})")
+    before = _kept(engine)[(run_id, "", case_id)]
+    with engine.begin() as conn:
+        for sample, mark in ((5, ", 1"), (6, "")):
+            col = ", counted" if mark else ""
+            conn.execute(text("INSERT INTO attempts " + row.format(col, sample, mark)),
+                         {"r": run_id, "c": case_id})
+            conn.execute(text("INSERT INTO verdicts " + verdict.format(col, sample, mark)),
+                         {"r": run_id, "c": case_id})
+    after = _kept(engine)[(run_id, "", case_id)]
+    assert after[0] == before[0] + 1  # the unmarked attempt only
+    with engine.begin() as conn:  # a delete recounts from the rows, marked or not
+        conn.execute(delete(AttemptRow).where(AttemptRow.test_case_id == case_id,
+                                              AttemptRow.sample == 0))
+    assert_exact(engine)
 
 
 def test_a_bulk_load_without_foreign_keys_is_counted(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from helpers.postgres import postgres_server
 from riskbench import store
 from riskbench.errors import UsageError
 from riskbench.pipeline import RunOptions, evaluate
-from riskbench.pipeline.judge_worker import _Inbox, frame, pack, unpack, wanted
+from riskbench.pipeline.judge_worker import _Inbox, frame, pack, sink_mode, unpack
 from riskbench.types import (
     Attempt,
     Conversation,
@@ -78,7 +78,7 @@ def test_worker_stores_what_inline_judging_stores(backend: str, tmp_path: Path,
     config = RunConfig(model=f"openai-compatible:{chat_server.url}:mixed",
                        attacks=("direct", "roleplay"), k=K, judges=JUDGES)
     runs = {}
-    for mode in ("process", "inline"):
+    for mode in ("process", "inline", "thread"):
         result = evaluate(config, RunOptions(db_url=url, concurrency=32, use_cache=False,
                                              report_dir=tmp_path / mode, judge_worker=mode))
         assert result.new_attempts == CASES * K
@@ -88,6 +88,8 @@ def test_worker_stores_what_inline_judging_stores(backend: str, tmp_path: Path,
     assert len(verdicts) == CASES * K * len(JUDGES)  # every attempt has every verdict
     assert canonical(attempts) == canonical(inline_attempts)
     assert verdicts == inline_verdicts
+    assert canonical(runs["thread"][0]) == canonical(attempts)  # the writer thread's
+    assert runs["thread"][1] == verdicts
     outcomes = {v[0] for v in verdicts.values()}
     assert {"refusal", "compliance"} <= outcomes  # the server's mixed replies, judged
 
@@ -125,12 +127,15 @@ def test_worker_reads_the_setup_alone_then_what_waits_in_groups() -> None:
     assert groups == [[setup], batches[:2], batches[2:3]]
 
 
-def test_choice_of_worker() -> None:
-    assert wanted("process", None, 10) and not wanted("inline", None, 10**6)
-    assert wanted("auto", None, 10**5) and not wanted("auto", None, 100)
-    assert not wanted("process", "openai:gpt-4o-mini", 10**5)  # judge model: in-process
-    with pytest.raises(UsageError, match="use auto, process, inline"):
-        wanted("threads", None, 10)
+def test_choice_of_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RISKBENCH_JUDGE_WORKER", raising=False)
+    assert [sink_mode(m, None) for m in ("process", "thread", "inline", "auto", None)] == [
+        "process", "thread", "inline", "thread", "thread"]
+    assert sink_mode("process", "openai:gpt-4o-mini") == "thread"  # judge model: in-process
+    monkeypatch.setenv("RISKBENCH_JUDGE_WORKER", "inline")
+    assert sink_mode(None, None) == "inline"
+    with pytest.raises(UsageError, match="use auto, process, thread, inline"):
+        sink_mode("threads", None)
 
 
 # -- kills, through the CLI ------------------------------------------------------------

@@ -73,4 +73,4 @@ def test_a_store_from_before_the_monitor_is_upgraded(tmp_path: Path) -> None:
     monitor.add_model(engine, monitor.ModelInfo("x", "x"))
     assert [m.id for m in monitor.list_models(engine)] == ["x"]
     with sqlite3.connect(db) as conn:
-        assert conn.execute("select version_num from alembic_version").fetchone()[0] == "0006"
+        assert conn.execute("select version_num from alembic_version").fetchone()[0] == "0007"

@@ -12,7 +12,7 @@ def test_sqlite_store_is_migrated_wal_and_writes_each_attempt_once(tmp_path: Pat
     engine = store.connect(url)
     with sqlite3.connect(tmp_path / "r.db") as conn:
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("select version_num from alembic_version").fetchone()[0] == "0006"
+        assert conn.execute("select version_num from alembic_version").fetchone()[0] == "0007"
     cases = build_test_cases(load_suite("starter").items[:3], resolve(["direct"]))
     run = store.create_run(engine, RunConfig(model="scripted:refuse"), cases)
     assert [c.id for c in store.load_cases(engine, run.id)] == [c.id for c in cases]

@@ -47,12 +47,7 @@ from riskbench.models.keys import KEY_VARIABLES, scrub
 from riskbench.pipeline.options import Progress
 from riskbench.types import Attempt, Message, TestCase
 
-MODES = ("auto", "process", "inline")
-# Below this many attempts the worker's start-up (~1.2 s of CPU importing the judges and
-# the store, seconds of wall clock on a busy machine) costs more than it saves: measured
-# on 2 shared cores, 10,000 attempts took longer with the worker, 75,000 a little less
-# (docs/performance.md, engine step 2).
-AUTO_MIN_ATTEMPTS = 20_000
+MODES = ("auto", "process", "thread", "inline")
 _HEADER = struct.Struct("!I")
 _START = "from riskbench.pipeline.judge_worker import main; main()"
 
@@ -67,17 +62,22 @@ def _start_code() -> str:
     return f"import sys; sys.path.insert(0, {str(root)!r}); {_START}"
 
 
-def wanted(mode: str | None, judge_model: str | None, attempts: int) -> bool:
-    """Whether a run judges in a worker process. Judges that call a judge model do so
-    through the engine's executor (cache, retries, rate limit), so such runs judge in
-    the engine's process; `auto` uses the worker for runs large enough to gain."""
+def sink_mode(mode: str | None, judge_model: str | None) -> str:
+    """Where a run judges and stores: `process` (this module's worker), `thread` (judged
+    on the engine's loop, each transaction in a writer thread: pipeline/sink.py) or
+    `inline` (both on the loop). `auto` is `thread`: at 256 in flight it kept up with
+    the worker at 250 and 100 ms at about half its CPU in all processes (the worker pays
+    pickling, decoding and ~1.1 s of start-up on the second core), where `inline` fell
+    behind at 100 ms (docs/performance.md, engine step 4). Judges that call a judge
+    model do so through the engine's executor (cache, retries, rate limit), so such runs
+    never judge in the worker."""
     mode = mode or os.environ.get("RISKBENCH_JUDGE_WORKER") or "auto"
     if mode not in MODES:
         raise UsageError(f"unknown judge worker {mode!r}; use {', '.join(MODES)} "
                          "(RISKBENCH_JUDGE_WORKER or RunOptions.judge_worker)")
-    if judge_model or os.name != "posix" or mode == "inline":
-        return False
-    return mode == "process" or attempts >= AUTO_MIN_ATTEMPTS
+    if mode == "auto" or (mode == "process" and (judge_model or os.name != "posix")):
+        return "thread"
+    return mode
 
 
 def frame(message: object) -> bytes:

@@ -38,7 +38,7 @@ class RunOptions:
     ray_workers: int | None = None  # shards in parallel (default: the cluster's CPUs)
     ray_judge_cpus: float = 1.0
     ray_model_gpus: float | None = None  # local models' actor; None: 1 if the cluster has GPUs
-    # judging and storing: in a worker process (`process`), in the engine's (`inline`), or
-    # `auto` (a worker for large runs without a judge model; pipeline/judge_worker.py);
-    # None: RISKBENCH_JUDGE_WORKER, else auto
+    # judging and storing: in a worker process (`process`), judged in the engine's with
+    # a writer thread storing (`thread`, what `auto` picks), or both on the engine's loop
+    # (`inline`); pipeline/judge_worker.py. None: RISKBENCH_JUDGE_WORKER, else auto
     judge_worker: str | None = None

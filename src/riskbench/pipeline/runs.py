@@ -207,7 +207,7 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
         cache,
         helpers,
     )
-    sink = _sink(db, run, options, progress, helpers, cache, len(work))
+    sink = _sink(db, run, options, progress, helpers, cache)
 
     stop = asyncio.Event()
 
@@ -251,15 +251,16 @@ async def _attempts(db: Engine, run: Run, cases: Sequence[TestCase], model: Mode
 
 
 def _sink(db: Engine, run: Run, options: RunOptions, progress: Progress | None,
-          helpers: dict[str, Model] | None, cache: ResponseCache | None,
-          attempts: int) -> JudgingSink | ProcessSink:
+          helpers: dict[str, Model] | None, cache: ResponseCache | None
+          ) -> JudgingSink | ProcessSink:
     """Where finished attempts are judged and stored: a worker process, or this one."""
     config = run.config
-    if judge_worker.wanted(options.judge_worker, config.judge_model, attempts):
+    mode = judge_worker.sink_mode(options.judge_worker, config.judge_model)
+    if mode == "process":
         return ProcessSink(run.id, worker_url(db), config.judges, progress)
     chosen = get_judges(config.judges, judge_context((helpers or {}).get("judge_model"),
                                                       options, cache))
-    return JudgingSink(chosen, store.AttemptWriter(db), progress)
+    return JudgingSink(chosen, store.AttemptWriter(db), progress, threaded=mode == "thread")
 
 
 def write_run_reports(run_id: str, options: RunOptions | None = None) -> RunResult:

@@ -22,7 +22,7 @@ URL_HINT = "use sqlite:///path/to/file.db or postgresql+psycopg://user:pass@host
 # the newest migration's revision, so that the common case (a store already at it) needs
 # neither alembic's import nor a read of every migration script (~0.3 s of `riskbench
 # runs`); tests/store checks it against alembic's own head
-HEAD = "0006"
+HEAD = "0007"
 
 # a SQLite file named plainly: no query string, no escapes, not the in-memory database
 _PLAIN_SQLITE_FILE = re.compile(r"sqlite:///(?!:memory:)([^?#%]+)")

@@ -76,6 +76,8 @@ class AttemptRow(Base):
     latency_s: Mapped[float] = mapped_column(Float)
     error: Mapped[str] = mapped_column(Text)
     cached: Mapped[bool] = mapped_column(Boolean)
+    # 1: the writer added this row to case_counts itself (migration 0007)
+    counted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     __table_args__ = (
         Index("ix_attempts_run_case_status", "run_id", "test_case_id", "sample", "status"),
     )
@@ -93,6 +95,7 @@ class VerdictRow(Base):
     rationale: Mapped[str] = mapped_column(Text)
     # hash of the judge's code, data and judge model (Verdict.judge_version); "" before 0003
     judge_version: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    counted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0007
     __table_args__ = (
         ForeignKeyConstraint(
             ["run_id", "test_case_id", "sample"],
