@@ -33,10 +33,12 @@ CACHE_POSITIONS = 40_960
 # Newcomers are prefilled once this share of the rows is free (or nothing is decoding):
 # one prefill of several prompts is a larger, cheaper product than one per finished row.
 REFILL_SHARE = 0.125
-# oneDNN pre-packed linear weights: faster products (~1.4x at 32-128 rows, one
-# measurement), but their replies were not yet compared with `generate`'s (near-ties may
-# flip), so the default stays the model's own `F.linear`, tested byte-identical.
-PACKED = False
+# oneDNN pre-packed linear weights: faster products (~1.4x at 32-128 rows). Their sums
+# run in another order than `F.linear`'s, so a near-tie could flip a greedy token; on the
+# README's first run all 336 replies were identical to `F.linear`'s, and the run took
+# 5 min 14 s against 5 min 59 s, for ~0.55 GB more memory (the packed copy;
+# docs/performance.md). The tests compare this default with `generate`.
+PACKED = True
 # The cache's context grows in steps of this many positions (a regrowth copies it).
 CONTEXT_STEP = 64
 
