@@ -7,12 +7,13 @@ long code-safety prompts cost is in docs/campaigns.md."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from helpers.chat_server import ServerThread
 from riskbench import store
-from riskbench.models import local
+from riskbench.models import llama_loop, local
 from riskbench.pipeline import RunOptions, campaigns
 from riskbench.pipeline.campaign_spec import parse_spec
 
@@ -22,14 +23,20 @@ pytestmark = pytest.mark.slow
 def test_a_campaign_with_the_embedded_model_stores_its_attempts(
         tmp_path: Path, db_url: str, chat_server: ServerThread,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    batches: list[int] = []
+    batches: list[int] = []  # requests per batch: `generate` batches or loop prefills
     generate = local.LocalModel._generate_batch
+    prefill = llama_loop.LlamaLoop._prefill
 
     def counted(self: local.LocalModel, batch: list) -> list:
         batches.append(len(batch))
         return generate(self, batch)
 
+    def counted_prefill(self: llama_loop.LlamaLoop, start: int, jobs: list) -> Any:
+        batches.append(len(jobs))
+        return prefill(self, start, jobs)
+
     monkeypatch.setattr(local.LocalModel, "_generate_batch", counted)
+    monkeypatch.setattr(llama_loop.LlamaLoop, "_prefill", counted_prefill)
     spec = parse_spec({
         "name": "embedded",
         "models": [{"model": "local:smollm2", "name": "smollm2"},
@@ -50,5 +57,5 @@ def test_a_campaign_with_the_embedded_model_stores_its_attempts(
     attempts = store.load_attempts(engine, runs["smollm2"].run_id, judge)
     assert [a["status"] for a in attempts] == ["ok", "ok"]
     assert all(a["outcome"] for a in attempts)  # judged, verdicts stored with them
-    assert batches[0] == 2  # both first turns in one batch
+    assert batches[0] == 2  # both first turns in one batch (greedy: one loop prefill)
     assert (tmp_path / "out" / "comparison.json").exists()

@@ -37,6 +37,10 @@ def _counts_cached(path: Path) -> dict[str, str]:
 def test_the_driver_lists_what_the_engine_lists(tmp_path: Path) -> None:
     path = tmp_path / "r.db"
     db, (cached, uncached, unfinished) = _store(path)
+    with sqlite3.connect(path) as conn:  # runs made within one second tie on created_at
+        for second, run_id in enumerate((cached, uncached, unfinished)):
+            conn.execute("UPDATE runs SET created_at = ? WHERE id = ?",
+                         (f"2026-01-01T00:00:0{second}+00:00", run_id))
     engine = store.connect(db)
     store.set_status(engine, unfinished, "interrupted")  # counted from the case counts
     with sqlite3.connect(path) as conn:
