@@ -60,6 +60,10 @@ class Registry(Generic[T]):
                 if ep.name not in self._entries:
                     self.add(ep.name, ep.load())
 
+    def __contains__(self, name: object) -> bool:
+        """Registered so far (by a decorator or a plugin already loaded); no lookup."""
+        return name in self._entries
+
     def get(self, name: str) -> T:
         self._load_plugins()
         try:

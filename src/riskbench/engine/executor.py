@@ -18,6 +18,7 @@ from aiolimiter import AsyncLimiter
 
 from riskbench.attacks.adaptive import adaptive_attacks
 from riskbench.attacks.adaptive.base import AdaptiveResult, Episode, InjectionResult
+from riskbench.engine import collector
 from riskbench.engine.cache import ResponseCache, cache_key
 from riskbench.engine.retry import with_retries
 from riskbench.errors import BlockedError, ModelError
@@ -79,7 +80,8 @@ class Executor:
             for case, sample in pending:
                 await sink(case, await self.attempt(run_id, case, sample))
 
-        await asyncio.gather(*(worker() for _ in range(self.options.concurrency)))
+        with collector.paced():
+            await asyncio.gather(*(worker() for _ in range(self.options.concurrency)))
         if self.cache is not None:
             self.cache.flush()
 

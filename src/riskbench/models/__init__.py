@@ -21,11 +21,16 @@ if TYPE_CHECKING:
 PROVIDERS = ("chat_completions", "image_generation", "local", "prompted_tools", "scripted")
 
 
-def _registered() -> Registry[ProviderFactory]:
-    for name in PROVIDERS:
-        importlib.import_module(f"riskbench.models.{name}")
+def _registered(wanted: str | None = None) -> Registry[ProviderFactory]:
+    """The providers, registered by importing their modules in order; with `wanted`,
+    only up to the module that registers it (an API model's run does not import the
+    embedded model's torch: ~2 s of CPU per command, docs/performance.md engine step 5)."""
     from riskbench.models.base import providers
 
+    for name in PROVIDERS:
+        if wanted is not None and wanted in providers:
+            break
+        importlib.import_module(f"riskbench.models.{name}")
     return providers
 
 
@@ -36,7 +41,7 @@ def get_model(spec: str) -> Model:
             f"bad model spec {spec!r}; write provider:name, e.g. local:smollm2, "
             "openai:gpt-4o-mini or openai-compatible:http://127.0.0.1:8000/v1:my-model"
         )
-    return _registered().get(provider)(rest)
+    return _registered(provider).get(provider)(rest)
 
 
 def __getattr__(name: str) -> Any:
