@@ -388,6 +388,7 @@ def serve(groups: Iterable[list[Any]], tell: Callable[[object], None]) -> None:
     """Judge and store the batches of each group (`_Inbox`) in one transaction, then tell
     the engine how many batches are stored. The first message is the run's setup."""
     from riskbench import store
+    from riskbench.engine import collector
     from riskbench.judges import get_judges
     from riskbench.pipeline.loop import runner
     from riskbench.pipeline.sink import judge_all
@@ -404,7 +405,7 @@ def serve(groups: Iterable[list[Any]], tell: Callable[[object], None]) -> None:
     judges = get_judges(setup["judges"])
     writer = store.AttemptWriter(db, batch_size=sys.maxsize)
     try:
-        with runner() as loop:
+        with runner() as loop, collector.paced():
             for group in itertools.chain([first[1:]], groups):
                 if not group:
                     continue

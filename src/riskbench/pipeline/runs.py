@@ -13,7 +13,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from riskbench import attacks, judges, metrics, report, store
-from riskbench.engine import EngineOptions, Executor, ResponseCache, Sampling, default_cache_path
+from riskbench.engine import (
+    EngineOptions,
+    Executor,
+    ResponseCache,
+    Sampling,
+    collector,
+    default_cache_path,
+)
 from riskbench.errors import RunInterrupted, UsageError
 from riskbench.judges import get_judges
 from riskbench.metrics import RunScores
@@ -106,6 +113,7 @@ def suite_judges(suite: Suite, judge_model: str | None = None) -> tuple[str, ...
     return tuple(dict.fromkeys(name for name in wanted if name in known)) or ("refusal",)
 
 
+@collector.paced()  # plan, attempts, metrics and reports (engine/collector.py)
 def evaluate(config: RunConfig, options: RunOptions | None = None,
              progress: Progress | None = None) -> RunResult:
     """Run a new evaluation to the end and write its reports."""
@@ -133,6 +141,7 @@ def _helpers(config: RunConfig) -> dict[str, Model]:
     return {role: get_model(spec) for role, spec in specs.items() if spec}
 
 
+@collector.paced()
 def resume(run_id: str, options: RunOptions | None = None,
            progress: Progress | None = None) -> RunResult:
     """Finish the missing attempts of a stored run ('latest' for the newest)."""
