@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any, Literal
 
@@ -123,7 +124,8 @@ class Conversation:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "messages": [asdict(m) for m in self.messages],
+            "messages": [{"role": m.role, "content": m.content} if type(m) is Message
+                         else asdict(m) for m in self.messages],
             "followups": list(self.followups),
         }
 
@@ -154,9 +156,11 @@ class Item:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        """`asdict`'s value, built field by field: asdict deep-copied each of the 13
+        strings too, ~20 us an item, seconds at a 75,000-case run's planning."""
+        data = {name: getattr(self, name) for name in _ITEM_FIELDS}
         data["choices"] = list(self.choices)
-        data["meta"] = dict(self.meta)
+        data["meta"] = copy.deepcopy(dict(self.meta)) if self.meta else {}
         return data
 
     @classmethod
@@ -164,6 +168,9 @@ class Item:
         values = dict(data)
         values["choices"] = tuple(values.get("choices", ()))
         return cls(**values)
+
+
+_ITEM_FIELDS = tuple(f.name for f in fields(Item))
 
 
 @dataclass(frozen=True, slots=True)
