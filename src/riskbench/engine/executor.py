@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 
 from aiolimiter import AsyncLimiter
@@ -234,9 +234,8 @@ class Executor:
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit, True
 
-        async def call() -> Generation:
-            limit: AbstractAsyncContextManager[object] = self._limiter or nullcontext()
-            async with limit, asyncio.timeout(self.options.timeout_s):
+        async def bounded() -> Generation:
+            async with asyncio.timeout(self.options.timeout_s):
                 if tools:
                     return await model.generate_tools(  # type: ignore[attr-defined]
                         messages, tools, max_tokens=s.max_tokens,
@@ -244,6 +243,14 @@ class Executor:
                 return await model.generate(
                     messages, max_tokens=s.max_tokens, temperature=s.temperature, seed=seed
                 )
+
+        async def limited() -> Generation:
+            assert self._limiter is not None
+            async with self._limiter:  # entered before the time-out starts
+                return await bounded()
+
+        # no limiter: no context of its own (an empty `async with` per call is measurable)
+        call = bounded if self._limiter is None else limited
 
         o = self.options
         generation, _ = await with_retries(
