@@ -1,7 +1,8 @@
 """Engine throughput against a loopback chat-completions server that costs almost nothing.
 
     python bench/engine_throughput.py [--latency 0.25,0.1] [--in-flight 256] [--n 10000]
-        [--only server,riskbench,openai,inspect] [--caict]
+        [--only server,riskbench,openai,inspect] [--caict] [--judge-worker thread,inline]
+        [--repeat N]
 
 1. Starts Debian's nginx with its echo module on 127.0.0.1 (a temporary config; one
    location per latency: `echo_read_request_body; echo_sleep L; echo -n '<chat.completion>'`),
@@ -10,8 +11,9 @@
    - the server alone with a minimal asyncio HTTP/1.1 keep-alive client (the floor);
    - riskbench: `riskbench.pipeline.evaluate` on a JSONL suite of `--n` items (the real
      adapter, the refusal judge on every reply, batched SQLite writes, cache off), once
-     judging and storing in its worker process and once in the engine's own
-     (`--judge-worker process,inline`);
+     per judging mode (`--judge-worker thread,inline,process`: judged on the loop with
+     the writer thread, all on the loop, or in a worker process); `--repeat N` runs the
+     modes N rounds, alternating, and prints each mode's min and median;
    - a plain `openai` SDK loop (AsyncOpenAI, a semaphore, `--n` calls);
    - Inspect AI, when a separate venv has it (`--inspect-python PATH`; never the project's).
    Each prints its steady-state rate over the limit (in flight / latency), the wall time
@@ -37,6 +39,7 @@ import os
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -271,29 +274,41 @@ def cpu_children() -> float:
 
 
 def caict(port: int, in_flight: int, workdir: Path, judge_worker: str) -> None:
-    """75,000 attempts (15,000 items x k=5) at 100 ms end to end through the CLI."""
+    """75,000 attempts (15,000 items x k=5) at 100 ms end to end through the CLI; first
+    the same command on `--limit 256 -k 1`: what the command costs besides its attempts
+    (interpreter and imports, plan, store set-up, metrics, reports), to set the whole
+    command's CPU beside the riskbench rows, which count the attempts phase alone."""
     items, k, latency = 15_000, 5, 0.1
     floor = math.ceil(items * k / in_flight) * latency
-    db = workdir / f"caict-{judge_worker}.db"
-    cmd = [sys.executable, "-m", "riskbench.cli", "run",
-           "--model", f"openai-compatible:http://127.0.0.1:{port}/100/v1:m",
-           "--suite", str(suite_file(workdir, items)), "--attacks", "direct", "-k", str(k),
-           "--max-tokens", "16", "--concurrency", str(in_flight), "--no-cache",
-           "--db", f"sqlite:///{db}", "--out", str(workdir / "caict-report")]
-    before = cpu_children()
-    start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True,
-                          env={**os.environ, "RISKBENCH_PROGRESS": "0",
-                               "RISKBENCH_JUDGE_WORKER": judge_worker})
-    wall = time.perf_counter() - start
-    cpu = cpu_children() - before
-    status = "" if done.returncode == 0 else f"  rc {done.returncode}: {done.stderr[-300:]}"
+
+    def command(tag: str, *extra: str) -> tuple[float, float, str]:
+        cmd = [sys.executable, "-m", "riskbench.cli", "run",
+               "--model", f"openai-compatible:http://127.0.0.1:{port}/100/v1:m",
+               "--suite", str(suite_file(workdir, items)), "--attacks", "direct",
+               "--max-tokens", "16", "--concurrency", str(in_flight), "--no-cache",
+               "--db", f"sqlite:///{workdir / f'caict-{judge_worker}-{tag}.db'}",
+               "--out", str(workdir / "caict-report"), *extra]
+        before = cpu_children()
+        start = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True,
+                              env={**os.environ, "RISKBENCH_PROGRESS": "0",
+                                   "RISKBENCH_JUDGE_WORKER": judge_worker})
+        wall = time.perf_counter() - start
+        status = "" if done.returncode == 0 else f"  rc {done.returncode}: {done.stderr[-300:]}"
+        return wall, cpu_children() - before, status
+
+    _, fixed, small_status = command("small", "--limit", "256", "-k", "1")
+    wall, cpu, status = command("full", "-k", str(k))
     print(f"\nCAICT scale end to end: `riskbench run` {items:,} items x k={k} = "
           f"{items * k:,} attempts, {latency * 1000:.0f} ms, {in_flight} in flight, "
           f"judging {judge_worker}")
     print(f"  wall {wall:.1f} s, floor {floor:.1f} s, wall/floor {wall / floor:.2f}, "
-          f"CPU {cpu:.1f} s = {cpu / (items * k) * 1000:.2f} ms/attempt (whole command)"
-          + status)
+          f"CPU {cpu:.1f} s = {cpu / (items * k) * 1000:.3f} ms/attempt (whole command: "
+          f"start-up, plan, attempts, metrics, reports, all processes)" + status)
+    print(f"  the same command on 256 attempts: CPU {fixed:.1f} s; the difference, "
+          f"{(cpu - fixed) / (items * k - 256) * 1000:.3f} ms/attempt, is what 75,000 "
+          "attempts add (their plan and store rows, sends, judging, storing, metrics)"
+          + small_status)
 
 
 def row(what: str, limit: float, floor: float, r: Result) -> str:
@@ -313,7 +328,9 @@ def main() -> None:
     parser.add_argument("--inspect-python", default=os.environ.get("INSPECT_PYTHON"),
                         help="python of a venv with inspect-ai (optional)")
     parser.add_argument("--caict", action="store_true", help="also the CAICT-scale run")
-    parser.add_argument("--judge-worker", default="process,inline",
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="riskbench rows: rounds of the modes, then min and median")
+    parser.add_argument("--judge-worker", default="thread,inline",
                         help="riskbench rows: judging in a worker process and/or inline")
     args = parser.parse_args()
     latencies = [float(x) for x in args.latency.split(",")]
@@ -326,6 +343,10 @@ def main() -> None:
         try:
             print(f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}, "
                   f"{args.in_flight} in flight, {args.n} requests per row")
+            print("CPU ms: per request, the client's process; riskbench: the attempts "
+                  "phase (first to last attempt: sends, replies, judging, storing, the "
+                  "writer thread; not start-up, plan, metrics or reports); all procs: "
+                  "with its worker processes")
             for latency in latencies:
                 base = str(round(latency * 1000))
                 limit = args.in_flight / latency
@@ -342,10 +363,24 @@ def main() -> None:
                         # judges' vocabulary, lazily imported modules) count against none
                         riskbench_run(base, port, args.in_flight, 2 * args.in_flight,
                                       workdir, args.judge_worker.split(",")[0])
-                    for mode in args.judge_worker.split(","):
-                        print(row(f"riskbench {mode}", limit, floor, riskbench_run(
-                            base, port, args.in_flight, args.n, workdir, mode))
-                            + f"  (refusal judge alone: {judge_cpu() * 1000:.3f})", flush=True)
+                    modes = args.judge_worker.split(",")
+                    seen: dict[str, list[tuple[float, float]]] = {m: [] for m in modes}
+                    for _ in range(args.repeat):  # modes alternate within each round
+                        for mode in modes:
+                            r = riskbench_run(base, port, args.in_flight, args.n, workdir,
+                                              mode)
+                            seen[mode].append((steady_rate(r.stamps) / limit,
+                                               r.total_cpu / max(r.n, 1) * 1000))
+                            print(row(f"riskbench {mode}", limit, floor, r)
+                                  + f"  (refusal judge alone: {judge_cpu() * 1000:.3f})",
+                                  flush=True)
+                    if args.repeat > 1:
+                        for mode, runs in seen.items():
+                            ratios = sorted(x for x, _ in runs)
+                            cpus = sorted(c for _, c in runs)
+                            print(f"  {mode} over {len(runs)}: ratio min {ratios[0]:.3f} "
+                                  f"median {statistics.median(ratios):.3f}; CPU ms min "
+                                  f"{cpus[0]:.3f} median {statistics.median(cpus):.3f}")
                 if "openai" in only:
                     print(row("openai SDK", limit, floor, asyncio.run(
                         openai_loop(base, port, args.in_flight, args.n))), flush=True)
