@@ -10,6 +10,12 @@ prefilled together as one packed sequence, then every active row decodes togethe
 rows decode at once than `generate` could afford, because on the CPU a decoding step's
 matrix products cost little more for 128 rows than for 32 (docs/performance.md).
 
+Prompts share long prefixes (the chat template's system prompt, each attack template's
+opening), so a newcomer copies its longest prefix's keys and values from a row that holds
+it (a decoding row's prompt, or a prefix several newcomers share, computed once first) and
+prefills only the rest: the default run prefills 16,081 of its 36,025 prompt tokens, with
+all 336 replies byte-identical to the loop without sharing (bench/local_timeline.py).
+
 Only greedy decoding (temperature 0, the default run); the replies are the ones
 `model.generate` gives (tests/models/test_local_loop.py).
 """
