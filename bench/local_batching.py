@@ -17,25 +17,17 @@ import argparse
 import os
 import threading
 import time
-from collections.abc import Callable
 
 from local_first_run import requests
+from local_loop import in_order
 from riskbench.models import get_model, llama_loop
 from riskbench.models.local import LocalModel, _load, _render
 
 
 def loop_run(loop: llama_loop.LlamaLoop, jobs: list[llama_loop.Job]) -> float:
     """Seconds for `loop` to generate every job, in order, as the engine hands them over."""
-    waiting = list(jobs)
-
-    def take(free: int, fits: Callable[[llama_loop.Job], bool]) -> list[llama_loop.Job]:
-        out: list[llama_loop.Job] = []
-        while waiting and len(out) < free and fits(waiting[0]):
-            out.append(waiting.pop(0))
-        return out
-
     began = time.perf_counter()
-    loop.run(take, lambda job, error: None, threading.Event())
+    loop.run(in_order(jobs), lambda job, error: None, threading.Event())
     return time.perf_counter() - began
 
 

@@ -17,12 +17,10 @@ import argparse
 import collections
 import json
 import os
-import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
 from local_first_run import requests
+from local_loop import run_loop
 from riskbench.models import get_model, llama_loop
 from riskbench.models.local import LocalModel, _load, _render
 
@@ -46,46 +44,10 @@ def main() -> None:
     jobs = [llama_loop.Job(i, args.max_tokens) for i in ids]
     clock: dict[str, float] = collections.defaultdict(float)
     rows_hist: collections.Counter[int] = collections.Counter()
-    real_prefill, real_forward = loop._prefill, loop._forward
-
-    def prefill(start: int, group: list[llama_loop.Job]) -> Any:
-        t = time.perf_counter()
-        try:
-            return real_prefill(start, group)
-        finally:
-            clock["prefill"] += time.perf_counter() - t
-            clock["prefills"] += 1
-
-    def forward(tokens: Any, *rest: Any) -> Any:
-        t = time.perf_counter()
-        try:
-            return real_forward(tokens, *rest)
-        finally:
-            took = time.perf_counter() - t
-            if rest[3] is None:  # a decoding step
-                n = int(tokens.shape[0])
-                clock["decode"] += took
-                clock["steps"] += 1
-                rows_hist[(n - 1) // 16 * 16 + 16] += 1
-                if n < 64:
-                    clock["tail"] += took
-                    clock["tail steps"] += 1
-            else:
-                clock["prefilled tokens"] += int(tokens.shape[0])
-
-    waiting = list(jobs)
-
-    def take(free: int, fits: Callable[[llama_loop.Job], bool]) -> list[llama_loop.Job]:
-        out: list[llama_loop.Job] = []
-        while waiting and len(out) < free and fits(waiting[0]):
-            out.append(waiting.pop(0))
-        return out
-
-    loop._prefill, loop._forward = prefill, forward  # type: ignore[method-assign]
     print(f"{args.n} requests, {sum(map(len, ids))} prompt tokens; load average "
           f"{os.getloadavg()[0]:.2f}", flush=True)
     t0 = time.perf_counter()
-    loop.run(take, lambda job, error: None, threading.Event())
+    run_loop(loop, jobs, clock, rows_hist)
     wall = time.perf_counter() - t0
     made = sum(len(j.out) - (j.out[-1] in loop.eos) for j in jobs)
     steps = max(1.0, clock["steps"])
