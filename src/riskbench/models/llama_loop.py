@@ -272,9 +272,9 @@ class LlamaLoop:
                       max(len(j.ids) + j.max_tokens for j in jobs))
         shared, copies = _share([j.ids for j in self._held[:start]], [j.ids for j in jobs])
         if shared:
-            self._extend([(start + j, jobs[j].ids[:upto], *copies_of(start, src))
+            self._extend([(start + j, jobs[j].ids[:upto], *_copies_of(start, src))
                           for j, upto, src in shared])
-        return self._extend([(start + j, job.ids, *copies_of(start, copies[j]))
+        return self._extend([(start + j, job.ids, *_copies_of(start, copies[j]))
                              for j, job in enumerate(jobs)]).argmax(-1)
 
     def _extend(self, items: list[tuple[int, list[int], int, int]]) -> torch.Tensor:
@@ -390,11 +390,12 @@ def _share(held: list[list[int]], new: list[list[int]]
            ) -> tuple[list[tuple[int, int, tuple[int, int]]], list[tuple[int, int]]]:
     """How newcomers' prompts reuse prefixes: (shared, copies).
 
-    Sources are the held rows' prompts (0..) and newcomers' rows (len(held)+j, as
-    ("new", j) encoded by -1-j). shared: (newcomer, length, copy) for each prefix that
-    several newcomers have in common and no held row has, computed first in that
-    newcomer's row. copies: per newcomer, (source, length) of its longest reusable
-    prefix (always leaving its last token to run, for its first logits)."""
+    A source is a held row (0.., its prompt) or newcomer j (written -1-j). shared:
+    (newcomer, length, copy) for each prefix that several newcomers have in common and
+    no held row gives, computed first in that newcomer's row (from `copy`, its own
+    best held prefix). copies: per newcomer, (source, length) of its longest reusable
+    prefix, always leaving its last token to run, for its first logits. The best
+    partner of a prompt among the newcomers is a neighbour in their sorted order."""
     def best_held(ids: list[int], cap: int) -> tuple[int, int]:
         length, source = 0, 0
         for row, other in enumerate(held):
@@ -431,7 +432,7 @@ def _share(held: list[list[int]], new: list[list[int]]
     return shared, copies
 
 
-def copies_of(start: int, copy: tuple[int, int]) -> tuple[int, int]:
+def _copies_of(start: int, copy: tuple[int, int]) -> tuple[int, int]:
     """A `_share` copy as (cache row, length): held rows are 0.., newcomer j is start+j."""
     source, length = copy
     return (start - 1 - source if source < 0 else source), length
