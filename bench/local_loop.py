@@ -18,6 +18,7 @@ import argparse
 import os
 import threading
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -27,9 +28,25 @@ from riskbench.models.local import LocalModel, _load, _render, _Request
 from riskbench.types import Generation
 
 
-def run_loop(loop: llama_loop.LlamaLoop, jobs: list[llama_loop.Job],
-             clock: dict[str, float]) -> None:
+def in_order(jobs: list[llama_loop.Job]
+             ) -> Callable[[int, Callable[[llama_loop.Job], bool]], list[llama_loop.Job]]:
+    """A loop's `take` handing over `jobs` oldest first, as the engine does."""
     waiting = list(jobs)
+
+    def take(free: int, fits: Callable[[llama_loop.Job], bool]) -> list[llama_loop.Job]:
+        out: list[llama_loop.Job] = []
+        while waiting and len(out) < free and fits(waiting[0]):
+            out.append(waiting.pop(0))
+        return out
+
+    return take
+
+
+def run_loop(loop: llama_loop.LlamaLoop, jobs: list[llama_loop.Job],
+             clock: dict[str, float], rows: Counter[int] | None = None) -> None:
+    """Run `jobs` through `loop`, adding to `clock`: prefill (seconds, count, tokens
+    run), decode (seconds, steps), tail (seconds, steps of fewer than 64 rows); `rows`
+    counts decoding steps by rows, in bins of 16."""
     real_prefill, real_forward = loop._prefill, loop._forward
 
     def prefill(start: int, group: list[llama_loop.Job]) -> Any:
@@ -38,25 +55,29 @@ def run_loop(loop: llama_loop.LlamaLoop, jobs: list[llama_loop.Job],
             return real_prefill(start, group)
         finally:
             clock["prefill"] += time.perf_counter() - began
+            clock["prefills"] += 1
 
     def forward(*args: Any) -> Any:
         began = time.perf_counter()
         try:
             return real_forward(*args)
         finally:
+            n = int(args[0].shape[0])
             if args[4] is None:  # a decoding step
-                clock["decode"] += time.perf_counter() - began
+                took = time.perf_counter() - began
+                clock["decode"] += took
                 clock["steps"] += 1
-
-    def take(free: int, fits: Callable[[llama_loop.Job], bool]) -> list[llama_loop.Job]:
-        out: list[llama_loop.Job] = []
-        while waiting and len(out) < free and fits(waiting[0]):
-            out.append(waiting.pop(0))
-        return out
+                if rows is not None:
+                    rows[(n - 1) // 16 * 16 + 16] += 1
+                if n < 64:
+                    clock["tail"] += took
+                    clock["tail steps"] += 1
+            else:
+                clock["prefilled tokens"] += n
 
     loop._prefill, loop._forward = prefill, forward  # type: ignore[method-assign]
     try:
-        loop.run(take, lambda job, error: None, threading.Event())
+        loop.run(in_order(jobs), lambda job, error: None, threading.Event())
     finally:
         del loop._prefill, loop._forward
 
@@ -82,7 +103,7 @@ def main() -> None:
           f"max; load average {os.getloadavg()[0]:.2f}", flush=True)
     model._generate_batch([_Request(timed[0].messages, 4, 0.0, 0, timed[0].future)])  # warm
     walls = {"generate": 0.0, "loop": 0.0}
-    clock = {"prefill": 0.0, "decode": 0.0, "steps": 0.0}
+    clock: dict[str, float] = defaultdict(float)
     old: dict[int, Generation] = {}
     jobs = [llama_loop.Job(i, args.max_tokens) for i in ids]
     cut = -(-args.n // args.rounds)

@@ -20,7 +20,7 @@ def smollm2() -> tuple[Any, Any]:
     return _load(str(smollm2_folder()), SMOLLM2_GGUF)
 
 
-def attacked_prompts(n: int) -> list[list[int]]:
+def attacked_prompts(n: int, max_tokens: int = 32) -> list[list[int]]:
     """n default-run prompts spread over the suite and its four attacks, tokenized."""
     from riskbench.models.local import SMOLLM2_GGUF, _load, _render, _Request, smollm2_folder
     from riskbench.pipeline import plan
@@ -28,11 +28,53 @@ def attacked_prompts(n: int) -> list[list[int]]:
 
     tokenizer, _ = _load(str(smollm2_folder()), SMOLLM2_GGUF)
     cases = plan(RunConfig(attacks=("direct", "prefix_injection", "refusal_suppression",
-                                    "roleplay"), max_tokens=32)).cases
+                                    "roleplay"), max_tokens=max_tokens)).cases
     picked = cases[::max(1, len(cases) // n)][:n]
-    requests = [_Request(tuple(c.conversation.messages), 32, 0.0, 0, None)  # type: ignore[arg-type]
+    requests = [_Request(tuple(c.conversation.messages), max_tokens, 0.0, 0, None)  # type: ignore[arg-type]
                 for c in picked]
     return [list(ids) for ids in tokenizer(_render(tokenizer, requests))["input_ids"]]
+
+
+def test_prompts_sharing_a_prefix_copy_it_and_match_the_models_own_forward(
+        smollm2: tuple[Any, Any]) -> None:
+    """Default-run prompts of one attack share its template's opening: the first two are
+    prefilled together (their common prefix computed once, in one row), the next two
+    copy theirs from the rows already held; only the rest runs. Each row's first token
+    and next-step logits against transformers' forward of its prompt alone."""
+    import torch
+
+    from riskbench.models.llama_loop import Job, LlamaLoop
+
+    tokenizer, model = smollm2
+    every = attacked_prompts(84 * 4, max_tokens=4)
+    suppression, direct = every[2::4][:3], every[0::4][:1]  # the cases cycle through 4 attacks
+    prompts = [suppression[0], suppression[1], suppression[2], direct[0]]
+    loop = LlamaLoop(model, [tokenizer.eos_token_id], rows=4)
+    ran: list[int] = []
+    real_forward = loop._forward
+
+    def counted(tokens: Any, *rest: Any) -> Any:
+        ran.append(int(tokens.shape[0]))
+        return real_forward(tokens, *rest)
+
+    loop._forward = counted  # type: ignore[method-assign]
+    with torch.inference_mode():
+        held = [Job(prompts[0], 4), Job(prompts[1], 4)]
+        first = loop._prefill(0, held)
+        loop._held = held
+        first = torch.cat([first, loop._prefill(2, [Job(prompts[2], 4), Job(prompts[3], 4)])])
+        pos = torch.tensor([len(p) for p in prompts])
+        step = loop._forward(first, torch.arange(4), pos, torch.arange(4), None)
+        for row, ids in enumerate(prompts):
+            full = model(input_ids=torch.tensor([[*ids, int(first[row])]])).logits[0]
+            assert int(full[-2].argmax()) == int(first[row])
+            assert torch.allclose(step[row], full[-1], atol=1e-4, rtol=0)
+    common = next(i for i, (x, y) in enumerate(zip(prompts[0], prompts[1], strict=False))
+                  if x != y)
+    assert common > 80  # refusal_suppression's opening, well past the system prompt
+    # the first pair: the common prefix once, then both rests; the second pair: rests only
+    assert sum(ran[:-1]) <= sum(map(len, prompts)) - 2 * common + 2 * 24
+    assert ran[-1] == 4  # the decoding step
 
 
 def test_greedy_replies_are_byte_identical_to_model_generate(smollm2: tuple[Any, Any]) -> None:
