@@ -331,7 +331,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="riskbench rows: rounds of the modes, then min and median")
     parser.add_argument("--judge-worker", default="thread,inline",
-                        help="riskbench rows: judging in a worker process and/or inline")
+                        help="riskbench rows: judging modes (thread,inline,process)")
     args = parser.parse_args()
     latencies = [float(x) for x in args.latency.split(",")]
     if args.caict and 0.1 not in latencies:
